@@ -1,0 +1,230 @@
+package io.mqttreplicator.bench;
+
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Command-line options ({@code --name value}, {@code --name=value}, {@code --flag}); each can also be given as the
+ * system property {@code bench.name}. {@code -Dbench.only=bridge} is {@code --bridge-only}.
+ */
+record BenchOptions(
+        Path jar,
+        String java,
+        String mosquitto,
+        List<String> setups,
+        List<String> loads,
+        int messages,
+        int rateMessages,
+        int rate,
+        int stateTopics,
+        boolean stateRetained,
+        int repeats,
+        int warmup,
+        int payloadBytes,
+        int inflight,
+        int backlog,
+        int stateBacklog,
+        BrokerProcess.Limits brokerLimits,
+        boolean persistentSessions,
+        Duration runTimeout,
+        Duration idleTimeout,
+        Duration readyTimeout,
+        List<String> replicatorJvmOptions,
+        Map<String, String> replicatorEnv,
+        Path workDir) {
+
+    static final String USAGE = """
+            ReplicationBenchmark: the replicator (R) against a Mosquitto bridge (M), same load, same brokers' settings.
+              --jar PATH              product jar (default target/quarkus-app/quarkus-run.jar)
+              --bridge-only           only setup M and the stream loads (also -Dbench.only=bridge)
+              --setups R,M            setups to run (default R,M)
+              --loads qos0,qos1,rate,state   loads to run (default all)
+              --messages N            messages of the qos0 and qos1 loads (default 200000)
+              --rate-messages N       messages of the paced load (default 5000)
+              --rate N                msg/s of the paced load (default 1000)
+              --state-topics N        distinct topics of the state load (default 200000)
+              --state-retained        publish the state load retained (default: not retained)
+              --repeats N             runs per load and setup; median and min-max reported (default 3)
+              --warmup N              unmeasured messages before each stream load, both setups (default 10000)
+              --payload N             bytes per message, >= 20 (default 100)
+              --inflight N            publisher's messages not yet acknowledged by the source broker (default 1000)
+              --backlog N             QoS 1 stream loads: messages sent but not yet arrived on the target (default 10000)
+              --state-backlog N       the same for the state load (default 50000); both stay below Mosquitto's 65,535
+              --broker-max-inflight N mosquitto max_inflight_messages, every broker (default 1000)
+              --broker-max-queued N   mosquitto max_queued_messages, every broker (default 100000)
+              --persistent-sessions   replicator clean=false and bridge cleansession false (default: clean)
+              --run-timeout S         a run ends after S seconds whatever happened (default 300)
+              --idle-timeout S        a run ends S seconds after the last arrival once publishing is over (default 10)
+              --ready-timeout S       how long the link may take to come up (default 90)
+              --replicator-jvm-opts "..."   JVM options of the replicator process (e.g. "-Xmx512m")
+              --replicator-env K=V    extra environment variable for the replicator (repeatable)
+              --java PATH             java for the replicator (default: the running JVM's)
+              --mosquitto PATH        (default /usr/sbin/mosquitto)
+              --work-dir DIR          configs and logs (default: a new temp dir)
+            """;
+
+    static BenchOptions parse(String[] args) {
+        Map<String, List<String>> given = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.isBlank()) {
+                continue;
+            }
+            if (!arg.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + arg + "'\n" + USAGE);
+            }
+            String name = arg.substring(2);
+            String value;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else if (isFlag(name)) {
+                value = "true";
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new IllegalArgumentException("--" + name + " needs a value\n" + USAGE);
+            }
+            given.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+        }
+        if (given.containsKey("help")) {
+            System.out.print(USAGE);
+            System.exit(0);
+        }
+        Lookup in = new Lookup(given);
+
+        boolean bridgeOnly = in.flag("bridge-only") || "bridge".equals(System.getProperty("bench.only"));
+        List<String> setups = in.list("setups", "R,M");
+        List<String> loads = in.list("loads", "qos0,qos1,rate,state");
+        if (bridgeOnly) {
+            setups = List.of("M");
+            loads = loads.stream().filter(l -> !l.equals("state")).toList();
+        }
+        for (String load : loads) {
+            if (!List.of("qos0", "qos1", "rate", "state").contains(load)) {
+                throw new IllegalArgumentException("unknown load '" + load + "'\n" + USAGE);
+            }
+        }
+        for (String setup : setups) {
+            if (!List.of("R", "M").contains(setup)) {
+                throw new IllegalArgumentException("unknown setup '" + setup + "'\n" + USAGE);
+            }
+        }
+        int payload = in.integer("payload", 100);
+        if (payload < BenchPayload.HEADER_BYTES) {
+            throw new IllegalArgumentException("--payload must be at least " + BenchPayload.HEADER_BYTES);
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String pair : in.all("replicator-env")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--replicator-env needs NAME=VALUE, got '" + pair + "'");
+            }
+            env.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        String jvmOpts = in.string("replicator-jvm-opts", "").trim();
+        return new BenchOptions(
+                Path.of(in.string("jar", "target/quarkus-app/quarkus-run.jar")),
+                in.string("java", Path.of(System.getProperty("java.home"), "bin", "java").toString()),
+                in.string("mosquitto", "/usr/sbin/mosquitto"),
+                setups,
+                loads,
+                in.integer("messages", 200_000),
+                in.integer("rate-messages", 5_000),
+                in.integer("rate", 1_000),
+                in.integer("state-topics", 200_000),
+                in.flag("state-retained"),
+                Math.max(1, in.integer("repeats", 3)),
+                in.integer("warmup", 10_000),
+                payload,
+                in.integer("inflight", 1_000),
+                in.integer("backlog", 10_000),
+                in.integer("state-backlog", 50_000),
+                new BrokerProcess.Limits(in.integer("broker-max-inflight", 1_000), in.integer("broker-max-queued", 100_000)),
+                in.flag("persistent-sessions"),
+                Duration.ofSeconds(in.integer("run-timeout", 300)),
+                Duration.ofSeconds(in.integer("idle-timeout", 10)),
+                Duration.ofSeconds(in.integer("ready-timeout", 90)),
+                jvmOpts.isEmpty() ? List.of() : Arrays.asList(jvmOpts.split("\\s+")),
+                env,
+                in.has("work-dir") ? Path.of(in.string("work-dir", "")) : null);
+    }
+
+    boolean runsReplicator() {
+        return setups.contains("R");
+    }
+
+    /** The loads to run, in order, built from the options. */
+    List<Load> loadPlan() {
+        List<Load> plan = new ArrayList<>();
+        for (String name : loads) {
+            plan.add(switch (name) {
+                case "qos0" -> new Load("qos0", messages + " x " + payloadBytes + " B QoS 0, max speed",
+                        MqttQos.AT_MOST_ONCE, messages, 0, false, false);
+                case "qos1" -> new Load("qos1", messages + " x " + payloadBytes + " B QoS 1, max speed",
+                        MqttQos.AT_LEAST_ONCE, messages, 0, false, false);
+                case "rate" -> new Load("rate", rateMessages + " x " + payloadBytes + " B QoS 1 at " + rate + " msg/s",
+                        MqttQos.AT_LEAST_ONCE, rateMessages, rate, false, false);
+                default -> new Load("state", stateTopics + " distinct topics x " + payloadBytes + " B QoS 1"
+                        + (stateRetained ? " retained" : " not retained") + ", state mode",
+                        MqttQos.AT_LEAST_ONCE, stateTopics, 0, true, stateRetained);
+            });
+        }
+        return plan;
+    }
+
+    private static boolean isFlag(String name) {
+        return List.of("bridge-only", "state-retained", "persistent-sessions", "help").contains(name);
+    }
+
+    /** Command line first, then {@code -Dbench.<name>}, then the default. */
+    private record Lookup(Map<String, List<String>> given) {
+
+        boolean has(String name) {
+            return given.containsKey(name) || System.getProperty("bench." + name) != null;
+        }
+
+        List<String> all(String name) {
+            List<String> values = new ArrayList<>(given.getOrDefault(name, List.of()));
+            String property = System.getProperty("bench." + name);
+            if (property != null) {
+                values.add(property);
+            }
+            return values;
+        }
+
+        String string(String name, String fallback) {
+            List<String> values = given.get(name);
+            if (values != null) {
+                return values.get(values.size() - 1);
+            }
+            return System.getProperty("bench." + name, fallback);
+        }
+
+        int integer(String name, int fallback) {
+            String value = string(name, Integer.toString(fallback)).replace("_", "");
+            try {
+                return Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + name + " needs a whole number, got '" + value + "'");
+            }
+        }
+
+        boolean flag(String name) {
+            return Boolean.parseBoolean(string(name, "false"));
+        }
+
+        List<String> list(String name, String fallback) {
+            return Arrays.stream(string(name, fallback).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        }
+    }
+}

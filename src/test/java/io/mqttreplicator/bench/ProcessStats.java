@@ -1,0 +1,77 @@
+package io.mqttreplicator.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** CPU time and memory of a running process, read from {@code /proc} (Linux). */
+final class ProcessStats {
+
+    private static final long CLOCK_TICKS = readClockTicks();
+
+    private ProcessStats() {
+    }
+
+    /** utime + stime in seconds, or NaN when the process is gone. */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // the command name (field 2) may contain spaces: count fields after its closing parenthesis
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            long utime = Long.parseLong(fields[11]);
+            long stime = Long.parseLong(fields[12]);
+            return (utime + stime) / (double) CLOCK_TICKS;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    static Map<String, Double> cpuSeconds(Map<String, Long> pids) {
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        pids.forEach((name, pid) -> seconds.put(name, cpuSeconds(pid)));
+        return seconds;
+    }
+
+    /** Resident set size now, in MiB; NaN when unknown. */
+    static double rssMiB(long pid) {
+        return statusKiB(pid, "VmRSS:") / 1024.0;
+    }
+
+    /** Peak resident set size since the process started, in MiB; NaN when unknown. */
+    static double peakRssMiB(long pid) {
+        return statusKiB(pid, "VmHWM:") / 1024.0;
+    }
+
+    static long clockTicks() {
+        return CLOCK_TICKS;
+    }
+
+    private static double statusKiB(long pid, String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.substring(key.length()).replace("kB", "").trim());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone or unreadable: reported as unknown
+        }
+        return Double.NaN;
+    }
+
+    private static long readClockTicks() {
+        try {
+            Process getconf = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(getconf.getInputStream().readAllBytes()).trim();
+            getconf.waitFor();
+            return Long.parseLong(out);
+        } catch (IOException | RuntimeException e) {
+            return 100;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 100;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.mqttreplicator.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The product under test: {@code java -jar quarkus-run.jar}, configured only by {@code MQTTREP_*} environment
+ * variables (the MQTT_Replicator contract), its stdout and stderr in a log file.
+ */
+final class ReplicatorProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+
+    private ReplicatorProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    static ReplicatorProcess start(String java, Path jar, List<String> jvmOptions, Map<String, String> env, Path log) {
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(jvmOptions);
+        command.add("-jar");
+        command.add(jar.toAbsolutePath().toString());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(log.getParent().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        // nothing from the caller's environment may add rules or brokers to the measured replication
+        builder.environment().keySet().removeIf(name -> name.startsWith("MQTTREP_") || name.startsWith("MQTT_REPLICATOR_"));
+        builder.environment().putAll(env);
+        try {
+            Files.writeString(log, "");
+            return new ReplicatorProcess(OwnedProcesses.register(builder.start()), log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + command, e);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    Path log() {
+        return log;
+    }
+
+    String exitDescription() {
+        return process.isAlive() ? "running" : "exited with code " + process.exitValue();
+    }
+
+    @Override
+    public void close() {
+        OwnedProcesses.stop(process, Duration.ofSeconds(15));
+    }
+}
