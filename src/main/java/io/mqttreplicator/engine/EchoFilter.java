@@ -32,8 +32,11 @@ final class EchoFilter {
     }
 
     /** Immutable so that conditional replace/remove compare whole states, never half-updated ones. */
-    private record Pending(int count, long deadline) {
+    private record Pending(int count, long deadline, long tag) {
     }
+
+    /** What {@link #consume} returns for a message that is not an echo. */
+    static final long NOT_AN_ECHO = -1;
 
     private final ConcurrentHashMap<Key, Pending> pending = new ConcurrentHashMap<>();
     private final long expiryNanos;
@@ -61,29 +64,32 @@ final class EchoFilter {
         return hash == 0 ? 1 : hash;
     }
 
-    /** Records that {@code copies} echoes of this publish will come back. Call before publishing. */
-    void expect(String topic, long fingerprint, int length, int copies, long now) {
+    /**
+     * Records that {@code copies} echoes of this publish will come back. Call before publishing.
+     * The {@code tag} (not negative) is handed back with the echo; identical publishes keep the latest.
+     */
+    void expect(String topic, long fingerprint, int length, int copies, long tag, long now) {
         long deadline = now + expiryNanos;
-        pending.merge(new Key(topic, fingerprint, length), new Pending(copies, deadline),
-                (old, added) -> old.deadline() - now <= 0 ? added : new Pending(old.count() + copies, deadline));
+        pending.merge(new Key(topic, fingerprint, length), new Pending(copies, deadline, tag),
+                (old, added) -> old.deadline() - now <= 0 ? added : new Pending(old.count() + copies, deadline, tag));
     }
 
-    /** Takes one expected echo; false when none is expected (the message is not an echo). */
-    boolean consume(String topic, long fingerprint, int length, long now) {
+    /** Takes one expected echo and returns its tag; {@link #NOT_AN_ECHO} when none is expected. */
+    long consume(String topic, long fingerprint, int length, long now) {
         Key key = new Key(topic, fingerprint, length);
         while (true) {
             Pending current = pending.get(key);
             if (current == null) {
-                return false;
+                return NOT_AN_ECHO;
             }
             if (current.deadline() - now <= 0) {
                 if (pending.remove(key, current)) {
-                    return false;
+                    return NOT_AN_ECHO;
                 }
             } else if (current.count() == 1
                     ? pending.remove(key, current)
-                    : pending.replace(key, current, new Pending(current.count() - 1, current.deadline()))) {
-                return true;
+                    : pending.replace(key, current, new Pending(current.count() - 1, current.deadline(), current.tag()))) {
+                return current.tag();
             }
         }
     }

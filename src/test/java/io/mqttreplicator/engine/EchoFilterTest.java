@@ -17,52 +17,52 @@ class EchoFilterTest {
     private final long onPrint = EchoFilter.fingerprint(on);
 
     @Test
-    void expectsOneEchoPerPublishInFlight() {
-        echoes.expect("lamp", onPrint, on.length, 1, 0);
-        echoes.expect("lamp", onPrint, on.length, 1, 0);
+    void expectsOneEchoPerPublishInFlightTaggedWithTheLatestTag() {
+        echoes.expect("lamp", onPrint, on.length, 1, 7, 0);
+        echoes.expect("lamp", onPrint, on.length, 1, 9, 0);
 
-        assertThat(echoes.consume("lamp", onPrint, on.length, 1)).isTrue();
-        assertThat(echoes.consume("lamp", onPrint, on.length, 1)).isTrue();
-        assertThat(echoes.consume("lamp", onPrint, on.length, 1)).isFalse();
+        assertThat(echoes.consume("lamp", onPrint, on.length, 1)).isEqualTo(9);
+        assertThat(echoes.consume("lamp", onPrint, on.length, 1)).isEqualTo(9);
+        assertThat(echoes.consume("lamp", onPrint, on.length, 1)).isEqualTo(EchoFilter.NOT_AN_ECHO);
         assertThat(echoes.isEmpty()).isTrue();
     }
 
     @Test
     void aDifferentTopicOrPayloadIsNoEcho() {
-        echoes.expect("lamp", onPrint, on.length, 1, 0);
+        echoes.expect("lamp", onPrint, on.length, 1, 0, 0);
         byte[] off = "off".getBytes(StandardCharsets.UTF_8);
 
-        assertThat(echoes.consume("lamp2", onPrint, on.length, 1)).isFalse();
-        assertThat(echoes.consume("lamp", EchoFilter.fingerprint(off), off.length, 1)).isFalse();
-        assertThat(echoes.consume("lamp", onPrint, on.length, 1)).isTrue();
+        assertThat(echoes.consume("lamp2", onPrint, on.length, 1)).isEqualTo(EchoFilter.NOT_AN_ECHO);
+        assertThat(echoes.consume("lamp", EchoFilter.fingerprint(off), off.length, 1)).isEqualTo(EchoFilter.NOT_AN_ECHO);
+        assertThat(echoes.consume("lamp", onPrint, on.length, 1)).isZero();
     }
 
     @Test
     void expectationsLapseAfterTheExpiry() {
-        echoes.expect("lamp", onPrint, on.length, 2, 0);
+        echoes.expect("lamp", onPrint, on.length, 2, 0, 0);
 
-        assertThat(echoes.consume("lamp", onPrint, on.length, EXPIRY)).isFalse();
+        assertThat(echoes.consume("lamp", onPrint, on.length, EXPIRY)).isEqualTo(EchoFilter.NOT_AN_ECHO);
         assertThat(echoes.isEmpty()).isTrue();
     }
 
     @Test
     void aSweepDropsLapsedExpectationsOnly() {
-        echoes.expect("old", onPrint, on.length, 1, 0);
-        echoes.expect("new", onPrint, on.length, 1, EXPIRY / 2);
+        echoes.expect("old", onPrint, on.length, 1, 0, 0);
+        echoes.expect("new", onPrint, on.length, 1, 0, EXPIRY / 2);
 
         echoes.sweep(EXPIRY);
 
         assertThat(echoes.size()).isEqualTo(1);
-        assertThat(echoes.consume("new", onPrint, on.length, EXPIRY)).isTrue();
+        assertThat(echoes.consume("new", onPrint, on.length, EXPIRY)).isZero();
     }
 
     @Test
     void aFailedPublishWithdrawsItsEchoes() {
-        echoes.expect("lamp", onPrint, on.length, 2, 0);
+        echoes.expect("lamp", onPrint, on.length, 2, 0, 0);
 
         echoes.withdraw("lamp", onPrint, on.length, 2, 1);
 
-        assertThat(echoes.consume("lamp", onPrint, on.length, 1)).isFalse();
+        assertThat(echoes.consume("lamp", onPrint, on.length, 1)).isEqualTo(EchoFilter.NOT_AN_ECHO);
     }
 
     @Test
