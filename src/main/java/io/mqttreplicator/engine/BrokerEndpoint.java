@@ -37,4 +37,12 @@ public interface BrokerEndpoint {
      * for MQTT 3.1.1; false when the subscriptions use MQTT 5 No Local.
      */
     boolean echoesOwnPublishes();
+
+    /**
+     * The highest QoS the engine publishes to this broker with (the broker's configured
+     * {@code maxQos}, for brokers that refuse or downgrade higher levels). 2 unless overridden.
+     */
+    default int maxQos() {
+        return 2;
+    }
 }

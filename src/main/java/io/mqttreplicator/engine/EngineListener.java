@@ -1,0 +1,64 @@
+package io.mqttreplicator.engine;
+
+/**
+ * What a replication engine reports, for metrics. Called from the engine's threads (brokers'
+ * inbound threads, publish completions, the merge tick), concurrently: implementations must be
+ * thread-safe and cheap. Rule ids and broker names are bounded sets; topics are never passed.
+ */
+public interface EngineListener {
+
+    /** Why a message was not forwarded or merged. */
+    enum DropReason {
+        /** The engine's own publish coming back on its subscription. */
+        ECHO,
+        /** State mode: equal to the value the engine last saw from that broker. */
+        DUPLICATE,
+        /** The rule does not take messages from this broker, or may publish to no other broker. */
+        DENIED,
+        /** State mode: the topic had no traffic for the rule's TTL and was deleted. */
+        EXPIRED,
+        /** A {@code $} or {@code ActiveMQ/} topic, or a topic no rule matches. */
+        IGNORED
+    }
+
+    /** The rule id passed when no rule matches a topic. */
+    String NO_RULE = "";
+
+    EngineListener NONE = new EngineListener() {
+    };
+
+    /** A message arrived from a broker (every message, including those dropped afterwards). */
+    default void received(String broker, String rule) {
+    }
+
+    /** A publish to a broker was issued. */
+    default void forwarded(String broker, String rule) {
+    }
+
+    /** A publish to a broker failed (refused, or the endpoint was closed). */
+    default void publishFailed(String broker, String rule) {
+    }
+
+    /**
+     * A message was dropped. For {@link DropReason#EXPIRED}, {@code broker} is each broker the
+     * deletion is published to.
+     */
+    default void dropped(String broker, String rule, DropReason reason) {
+    }
+
+    /** Stream mode: from the arrival of a message to the completion of its last target publish. */
+    default void forwardLatency(long nanos) {
+    }
+
+    /** A merge tick ran: how long it took and how many changed topics it looked at. */
+    default void mergeTick(long nanos, int changedTopics) {
+    }
+
+    /** Sampled at every merge tick: topics held in state mode memory (tombstones included). */
+    default void cachedTopics(int count) {
+    }
+
+    /** Sampled at every merge tick: stream messages taken from the brokers and not yet acknowledged. */
+    default void inFlight(int count) {
+    }
+}

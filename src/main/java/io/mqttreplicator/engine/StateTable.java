@@ -1,0 +1,309 @@
+package io.mqttreplicator.engine;
+
+import io.mqttreplicator.engine.MergeAlgorithm.Candidate;
+import io.mqttreplicator.engine.Routes.Route;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * State mode bookkeeping of one replication: per topic and broker, the value the engine believes
+ * the broker holds, and which topics changed since the last merge tick.
+ *
+ * <p>Every method holds this object's monitor, briefly: inbound threads record one message, the
+ * tick merges a bounded batch of topics at a time. Nothing here calls out; merges return the
+ * publishes to make, and the engine makes them after the monitor is released.
+ *
+ * <p>Per topic, per broker (by position) a {@link TopicState} keeps:
+ * <ul>
+ * <li>{@code held}: the value the broker holds as far as the engine knows: the last value received
+ * from it, or the winner the engine published to it (recorded at once, so its echo or its equal
+ * copy is recognised); null = unknown;</li>
+ * <li>{@code meta}: the receive sequence (of the write the value copies) and the flags fresh (arrived
+ * since the last tick), replay (came as a retained replay) and published (the engine published it
+ * and its echo has not come back yet);</li>
+ * <li>{@code seen}: the fingerprint of the last value the engine actually saw from the broker (a
+ * message, or the echo of its own publish).</li>
+ * </ul>
+ *
+ * <p>Echoes: the broker handles publishes and client writes in one order and delivers them to the
+ * engine in that order. An echo equal to {@code held} confirms the publish. An echo arriving after
+ * a client write the engine recorded means the broker handled the publish last and holds it: it
+ * becomes {@code held} again (with the sequence of the write it copies) and the topic is compared
+ * at the next tick. An echo of an older publish while a newer one is still unconfirmed is skipped.
+ * So once a broker's messages are all handled, {@code held} is what the broker holds, and the next
+ * tick converges. Endpoints without echoes are trusted: {@code seen} is set when publishing.
+ *
+ * <p>Retained replays are old state. A replay equal to {@code held} is a duplicate. A replay equal
+ * to {@code seen} but not to {@code held} means the broker missed a later publish of the engine
+ * (it was disconnected and the publish was lost): it is kept as the broker's value but as the
+ * oldest and not fresh, so the newer value is published to it again instead of the old one coming
+ * back everywhere.
+ *
+ * <p>Tombstones: a topic whose deletion converged stays in memory, every broker holding the empty
+ * value, with the fingerprints of what each broker last showed. Were it forgotten, a broker that
+ * missed the deletion and later replays the old retained value would be the only candidate and
+ * that value would win everywhere again (how deleted values come back in other systems); with the
+ * tombstone the replay is recognised as old state (above) and the deletion is sent to it again. A
+ * tombstone is forgotten after {@code tombstoneRetention} without traffic, and a rule's TTL forgets
+ * its topics after the TTL: a broker returning later than that can bring the old value back (a TTL
+ * rule then deletes it again after the TTL). That bounds memory by the topics of the retention
+ * window.
+ */
+final class StateTable {
+
+    /** A publish decided under the monitor, made by the engine after releasing it. */
+    record Outgoing(int target, BrokerMessage message, Route route, long fingerprint, int echoCopies, long sequence, boolean expiry) {
+    }
+
+    enum Outcome {
+        CHANGED,
+        DUPLICATE
+    }
+
+    static final byte[] EMPTY = new byte[0];
+    private static final long EMPTY_FINGERPRINT = EchoFilter.fingerprint(EMPTY);
+    private static final long FRESH = 1;
+    private static final long REPLAY = 2;
+    private static final long PUBLISHED = 4;
+    private static final int FLAG_BITS = 3;
+
+    /** One topic. Arrays indexed by broker position keep it near 210 bytes (map entry included) plus topic and payload, for two brokers. */
+    static final class TopicState {
+        final String topic;
+        final Route route;
+        final byte[][] held;
+        /** [0, n): sequence and flags; [n, 2n): fingerprint of the value last seen from the broker, 0 = none. */
+        final long[] meta;
+        long lastTraffic;
+        boolean dirty;
+        boolean forgotten;
+
+        TopicState(String topic, Route route, int brokers) {
+            this.topic = topic;
+            this.route = route;
+            this.held = new byte[brokers][];
+            this.meta = new long[2 * brokers];
+        }
+    }
+
+    private final String[] brokers;
+    private final int[] maxQos;
+    private final boolean[] echoes;
+    private final Routes routes;
+    private final RandomGenerator random;
+    private final HashMap<String, TopicState> topics = new HashMap<>();
+    private ArrayList<TopicState> dirty = new ArrayList<>();
+    private long sequence;
+
+    StateTable(String[] brokers, int[] maxQos, boolean[] echoes, Routes routes, RandomGenerator random) {
+        this.brokers = brokers;
+        this.maxQos = maxQos;
+        this.echoes = echoes;
+        this.routes = routes;
+        this.random = random;
+    }
+
+    /** Records a message (not an echo) from a broker. */
+    synchronized Outcome record(Route route, int broker, BrokerMessage message, long fingerprint, long now) {
+        String topic = message.topic();
+        TopicState state = topics.get(topic);
+        if (state == null) {
+            state = new TopicState(topic, route, brokers.length);
+            topics.put(topic, state);
+        }
+        state.lastTraffic = now;
+        int seenAt = brokers.length + broker;
+        byte[] held = state.held[broker];
+        byte[] payload = message.payload();
+        if (held != null && Arrays.equals(held, payload)) {
+            state.meta[seenAt] = fingerprint;
+            return Outcome.DUPLICATE;
+        }
+        if (message.retain() && state.meta[seenAt] == fingerprint) {
+            state.meta[broker] = REPLAY;
+        } else {
+            state.meta[broker] = ++sequence << FLAG_BITS | FRESH | (message.retain() ? REPLAY : 0);
+        }
+        state.held[broker] = payload.length == 0 ? EMPTY : payload;
+        state.meta[seenAt] = fingerprint;
+        markDirty(state);
+        return Outcome.CHANGED;
+    }
+
+    /**
+     * Records the echo of the engine's own publish: the broker now holds that value.
+     * {@code sequence} is the published winner's receive sequence.
+     */
+    synchronized void recordEcho(int broker, BrokerMessage echo, long fingerprint, long sequence) {
+        TopicState state = topics.get(echo.topic());
+        if (state == null) {
+            return;
+        }
+        byte[] held = state.held[broker];
+        if (held != null && Arrays.equals(held, echo.payload())) {
+            state.meta[broker] &= ~PUBLISHED;
+            state.meta[brokers.length + broker] = fingerprint;
+            return;
+        }
+        if (held != null && (state.meta[broker] & PUBLISHED) != 0) {
+            return; // an older publish: the echo of the newer one is still to come
+        }
+        // The broker handled our publish after the write we last recorded from it (a client's
+        // write raced it), so it holds our value now: record it with the age of the write it
+        // copies, and let the next tick compare again.
+        state.held[broker] = echo.payload().length == 0 ? EMPTY : echo.payload();
+        state.meta[broker] = sequence << FLAG_BITS;
+        state.meta[brokers.length + broker] = fingerprint;
+        markDirty(state);
+    }
+
+    private void markDirty(TopicState state) {
+        if (!state.dirty) {
+            state.dirty = true;
+            dirty.add(state);
+        }
+    }
+
+    /** The topics changed since the previous call; they stay marked until merged. */
+    synchronized List<TopicState> takeDirty() {
+        List<TopicState> taken = dirty;
+        dirty = new ArrayList<>();
+        return taken;
+    }
+
+    /** Merges {@code batch[from, to)} and adds the publishes to make to {@code out}. */
+    synchronized void merge(List<TopicState> batch, int from, int to, List<Outgoing> out) {
+        for (int i = from; i < to; i++) {
+            TopicState state = batch.get(i);
+            if (state.forgotten || !state.dirty) {
+                continue;
+            }
+            state.dirty = false;
+            if (!converged(state)) {
+                int winner = pickWinner(state);
+                if (winner >= 0) {
+                    publishWinner(state, winner, out);
+                }
+            }
+            for (int broker = 0; broker < brokers.length; broker++) {
+                state.meta[broker] &= ~FRESH;
+            }
+        }
+    }
+
+    private static boolean converged(TopicState state) {
+        byte[] common = null;
+        for (int broker : state.route.involved) {
+            byte[] value = state.held[broker];
+            if (value == null) {
+                return false;
+            }
+            if (common == null) {
+                common = value;
+            } else if (value != common && !Arrays.equals(value, common)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int pickWinner(TopicState state) {
+        int holders = 0;
+        int only = -1;
+        for (int broker : state.route.sources) {
+            if (state.held[broker] != null) {
+                holders++;
+                only = broker;
+            }
+        }
+        if (holders <= 1) {
+            return only;
+        }
+        List<Candidate> candidates = new ArrayList<>(holders);
+        int[] owners = new int[holders];
+        for (int broker : state.route.sources) {
+            byte[] value = state.held[broker];
+            if (value != null) {
+                long meta = state.meta[broker];
+                owners[candidates.size()] = broker;
+                candidates.add(new Candidate(brokers[broker], value, meta >>> FLAG_BITS, (meta & REPLAY) != 0, (meta & FRESH) != 0));
+            }
+        }
+        Candidate winner = state.route.rule.merge().pick(candidates, random);
+        for (int i = 0; i < owners.length; i++) {
+            if (candidates.get(i) == winner) {
+                return owners[i];
+            }
+        }
+        throw new IllegalStateException("merge algorithm " + state.route.rule.merge().configName() + " returned a value that was not a candidate");
+    }
+
+    private void publishWinner(TopicState state, int winner, List<Outgoing> out) {
+        byte[] value = state.held[winner];
+        long winnerMeta = state.meta[winner];
+        long fingerprint = EchoFilter.fingerprint(value);
+        // Deletions always go out retained, so they also clear a retained copy; a value that came
+        // as a retained replay stays retained.
+        boolean retain = state.route.rule.retain() || (winnerMeta & REPLAY) != 0 || value.length == 0;
+        for (int target : state.route.targets) {
+            byte[] current = state.held[target];
+            if (current == value || (current != null && Arrays.equals(current, value))) {
+                continue;
+            }
+            state.held[target] = value;
+            state.meta[target] = (winnerMeta >>> FLAG_BITS) << FLAG_BITS | PUBLISHED;
+            int copies = echoes[target] ? routes.subscriptionsMatching(target, state.topic) : 0;
+            if (copies == 0) {
+                state.meta[brokers.length + target] = fingerprint; // no echo will confirm it
+            }
+            int qos = Math.min(state.route.rule.qos(), maxQos[target]);
+            out.add(new Outgoing(target, new BrokerMessage(state.topic, value, qos, retain), state.route, fingerprint, copies,
+                    winnerMeta >>> FLAG_BITS, false));
+        }
+    }
+
+    /**
+     * Deletes the topics whose rule's TTL passed without traffic (an empty retained QoS 1 publish
+     * to every broker the rule publishes to) and forgets them, and forgets tombstones older than
+     * {@code tombstoneRetentionNanos}.
+     */
+    synchronized void sweep(long now, long tombstoneRetentionNanos, List<Outgoing> out) {
+        Iterator<TopicState> iterator = topics.values().iterator();
+        while (iterator.hasNext()) {
+            TopicState state = iterator.next();
+            long quiet = now - state.lastTraffic;
+            Route route = state.route;
+            boolean expired = route.ttlNanos > 0 && quiet >= route.ttlNanos;
+            if (expired && !deletedEverywhere(state)) {
+                for (int target : route.targets) {
+                    int copies = echoes[target] ? routes.subscriptionsMatching(target, state.topic) : 0;
+                    BrokerMessage deletion = new BrokerMessage(state.topic, EMPTY, Math.min(1, maxQos[target]), true);
+                    out.add(new Outgoing(target, deletion, route, EMPTY_FINGERPRINT, copies, 0, true));
+                }
+            }
+            if (expired || (quiet >= tombstoneRetentionNanos && !state.dirty && deletedEverywhere(state))) {
+                state.forgotten = true;
+                iterator.remove();
+            }
+        }
+    }
+
+    private static boolean deletedEverywhere(TopicState state) {
+        for (int broker : state.route.involved) {
+            byte[] value = state.held[broker];
+            if (value == null || value.length != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Topics in memory, tombstones included. */
+    synchronized int size() {
+        return topics.size();
+    }
+}
