@@ -1,0 +1,673 @@
+package io.mqttreplicator.broker;
+
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttClientState;
+import com.hivemq.client.mqtt.MqttClientTransportConfig;
+import com.hivemq.client.mqtt.MqttClientTransportConfigBuilder;
+import com.hivemq.client.mqtt.MqttWebSocketConfig;
+import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
+import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
+import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
+import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
+import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
+import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
+import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
+import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubRecException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
+import io.mqttreplicator.engine.BrokerEndpoint;
+import io.mqttreplicator.engine.BrokerMessage;
+import io.mqttreplicator.engine.Subscription;
+import io.smallrye.mutiny.Multi;
+import java.security.cert.CertificateException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * One connection to one broker, on the HiveMQ MQTT client: an inbound stream of the messages its
+ * subscriptions receive, acknowledged to the broker only when the engine acks them, and an
+ * outbound publisher.
+ * <p>
+ * <b>Lifecycle.</b> Construct, subscribe to {@link #inbound()} (before or after {@link #start()},
+ * nothing is lost either way: the channel's flow is registered with the client at construction, and
+ * messages wait unacknowledged in the client until requested), call {@link #start()}, and
+ * {@link #close()} when done. {@code start()} never waits for the broker: it begins connecting and
+ * the channel keeps reconnecting, through {@link BrokerSettings#addresses()} in order, with an
+ * exponential, jittered backoff from {@link BrokerSettings#reconnectDelay()} up to 30 s (5 s at
+ * least after the broker refused the connection), until closed. After close no reconnect happens.
+ * <p>
+ * <b>Guarantees.</b> The first connection subscribes to every subscription; afterwards the client
+ * re-subscribes by itself whenever the broker lost the session, and
+ * {@link #updateSubscriptions(List)} changes them without reconnecting. A nacked message is
+ * redelivered by reconnecting (MQTT has no negative acknowledgement), for a persistent session;
+ * with a clean session it is dropped. Closing sends a normal DISCONNECT, which keeps a persistent
+ * session and its queued messages on the broker.
+ * <p>
+ * <b>Threads.</b> Inbound messages, publish completions and state events arrive on the client's
+ * event loop: do not block there. Every method may be called from any thread.
+ */
+public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(BrokerChannel.class);
+    /** A connection that lasted this long starts the backoff over when it ends. */
+    private static final long STABLE_NANOS = Duration.ofSeconds(10).toNanos();
+
+    private final BrokerSettings settings;
+    private final String name;
+    private final List<BrokerAddress> addresses;
+    private final List<MqttClientTransportConfig> transports;
+    private final ProtocolClient client;
+    private final InboundStream inbound;
+    private final Multi<Message<BrokerMessage>> inboundMulti;
+    private final InboundMessage.Redelivery redelivery = this::nacked;
+    private final ReconnectBackoff backoff;
+    private final List<Consumer<ConnectionEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final Set<PendingPublish> inFlight = ConcurrentHashMap.newKeySet();
+    private final Queue<InboundMessage> nackedMessages = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean redeliveryRequested = new AtomicBoolean();
+    /** Done once the client queues publishes instead of refusing them (it refuses before its first connection). */
+    private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final AtomicBoolean closeFinished = new AtomicBoolean();
+    private final Object lifecycleLock = new Object();
+    private final Object subscriptionLock = new Object();
+    private final Object statusLock = new Object();
+
+    private boolean started; // lifecycleLock
+    private volatile boolean closing;
+    private volatile CompletableFuture<Void> reconnectGate;
+    /** Counts connections; a message remembers the one it arrived on. */
+    private volatile long connection;
+    private volatile int addressIndex;
+    private volatile ConnectionEvent status;
+    private Map<String, Subscription> subscriptions; // subscriptionLock
+    private boolean subscribed; // subscriptionLock: the first connection has subscribed
+
+    // only touched on the client's event loop
+    private boolean connectionUp;
+    private boolean everConnected;
+    private long connectedAt;
+
+    /**
+     * Creates the channel without connecting. Throws IllegalArgumentException when an address or
+     * the TLS material is unusable.
+     */
+    public BrokerChannel(BrokerSettings settings, List<Subscription> subscriptions) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.name = settings.name();
+        this.addresses = settings.addresses().stream().map(BrokerAddress::parse).toList();
+        MqttClientSslConfig ssl = null;
+        if (addresses.stream().anyMatch(BrokerAddress::tls)) {
+            ssl = TlsContexts.sslConfig(settings.tls());
+            if (!settings.tls().verifyServer()) {
+                LOG.warnf("Broker '%s': TLS server verification is disabled, the broker's certificate and host name"
+                        + " are not checked", name);
+            }
+        }
+        List<MqttClientTransportConfig> transportConfigs = new ArrayList<>();
+        for (BrokerAddress address : addresses) {
+            transportConfigs.add(transport(address, ssl, settings.connectTimeout()));
+        }
+        this.transports = List.copyOf(transportConfigs);
+        this.subscriptions = byFilter(subscriptions);
+        this.backoff = new ReconnectBackoff(settings.reconnectDelay(), addresses.size());
+        this.status = new ConnectionEvent(name, ConnectionState.DISCONNECTED, Optional.of(addresses.get(0).toString()),
+                Optional.empty(), Instant.now());
+        this.client = ProtocolClient.create(settings, transports.get(0), this::onConnected, this::onDisconnected);
+        this.inbound = new InboundStream(name);
+        // Before any connection: right after CONNACK a persistent session delivers its queued
+        // messages, and the client acknowledges at once every message no flow takes.
+        client.publishes((message, acknowledgement) ->
+                new InboundMessage(message, acknowledgement, redelivery, connection)).subscribe(inbound);
+        this.inboundMulti = Multi.createFrom().publisher(inbound);
+    }
+
+    private static MqttClientTransportConfig transport(BrokerAddress address, MqttClientSslConfig ssl,
+            Duration connectTimeout) {
+        long timeoutMillis = Math.max(connectTimeout.toMillis(), 1);
+        MqttClientTransportConfigBuilder builder = MqttClientTransportConfig.builder()
+                .serverHost(address.host())
+                .serverPort(address.port())
+                .socketConnectTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+                .mqttConnectTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+        if (address.tls()) {
+            builder.sslConfig(ssl);
+        }
+        if (address.websocket()) {
+            builder.webSocketConfig(MqttWebSocketConfig.builder()
+                    .serverPath(address.websocketPath())
+                    .queryString(address.websocketQuery())
+                    .build());
+        }
+        return builder.build();
+    }
+
+    private static Map<String, Subscription> byFilter(List<Subscription> subscriptions) {
+        Map<String, Subscription> byFilter = new LinkedHashMap<>();
+        for (Subscription subscription : subscriptions) {
+            byFilter.merge(subscription.filter(), subscription, (a, b) -> a.qos() >= b.qos() ? a : b);
+        }
+        return byFilter;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public BrokerSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Starts connecting and returns at once. Does nothing when already started or closed.
+     */
+    public void start() {
+        synchronized (lifecycleLock) {
+            if (closing || started) {
+                return;
+            }
+            started = true;
+        }
+        LOG.infof("Broker '%s': connecting to %s as client id '%s' (MQTT %s, %s session)", name, addresses.get(0),
+                settings.clientId(), settings.protocolVersion() == 5 ? "5" : "3.1.1",
+                settings.cleanSession() ? "clean" : "persistent");
+        setStatus(ConnectionState.CONNECTING, 0, null);
+        client.connect();
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * One subscriber at a time; after it cancelled, the next one gets the messages that were on
+     * their way first. Every message delivered must eventually be acked or nacked: the client
+     * acknowledges in order, so one message left pending holds back the PUBACKs of all later ones.
+     * Completes when the channel is closed.
+     */
+    @Override
+    public Multi<Message<BrokerMessage>> inbound() {
+        return inboundMulti;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Published with QoS min(message, {@link BrokerSettings#maxQos()}). Before the first connection
+     * and while reconnecting the client queues publishes (without a bound: the caller limits what
+     * it has in flight). Refused by an MQTT 5 broker: {@link PublishRefusedException}; closed:
+     * {@link BrokerChannelClosedException}.
+     */
+    @Override
+    public CompletionStage<Void> publish(BrokerMessage message) {
+        if (closing) {
+            return CompletableFuture.failedFuture(new BrokerChannelClosedException(name));
+        }
+        int qos = Math.min(message.qos(), settings.maxQos());
+        if (!firstAttempt.isDone()) {
+            return firstAttempt.thenCompose(ignored -> send(message, qos));
+        }
+        return send(message, qos);
+    }
+
+    private CompletableFuture<Void> send(BrokerMessage message, int qos) {
+        PendingPublish pending = new PendingPublish(message.topic());
+        inFlight.add(pending);
+        if (closing) {
+            // close() may have failed the in-flight publishes before this one was added
+            pending.accept(null, new BrokerChannelClosedException(name));
+            return pending;
+        }
+        client.publish(message, qos).whenComplete(pending);
+        return pending;
+    }
+
+    @Override
+    public void updateSubscriptions(List<Subscription> next) {
+        Map<String, Subscription> wanted = byFilter(next);
+        synchronized (subscriptionLock) {
+            List<Subscription> added = new ArrayList<>();
+            for (Subscription subscription : wanted.values()) {
+                if (!subscription.equals(subscriptions.get(subscription.filter()))) {
+                    added.add(subscription);
+                }
+            }
+            List<String> removed = new ArrayList<>();
+            for (String filter : subscriptions.keySet()) {
+                if (!wanted.containsKey(filter)) {
+                    removed.add(filter);
+                }
+            }
+            subscriptions = wanted;
+            if (added.isEmpty() && removed.isEmpty()) {
+                return;
+            }
+            LOG.infof("Broker '%s': subscriptions change, adding %s, removing %s", name, filters(added), removed);
+            if (!subscribed || closing) {
+                return; // the first connection subscribes to what is wanted then
+            }
+            // Inside the lock: the client sends SUBSCRIBE and UNSUBSCRIBE in call order.
+            if (!removed.isEmpty()) {
+                client.unsubscribe(removed).whenComplete((ignored, error) -> {
+                    if (error != null && !closing) {
+                        LOG.warnf("Broker '%s': unsubscribing from %s failed: %s", name, removed, describe(error));
+                    }
+                });
+            }
+            if (!added.isEmpty()) {
+                subscribe(added);
+            }
+        }
+    }
+
+    private void subscribe(List<Subscription> toSubscribe) {
+        client.subscribe(toSubscribe).whenComplete((refused, error) -> {
+            if (error != null) {
+                if (!closing) {
+                    LOG.warnf("Broker '%s': subscribing to %s failed: %s", name, filters(toSubscribe), describe(error));
+                }
+            } else if (!refused.isEmpty()) {
+                LOG.warnf("Broker '%s' refused the subscriptions %s", name, refused);
+            } else {
+                LOG.debugf("Broker '%s': subscribed to %s", name, filters(toSubscribe));
+            }
+        });
+    }
+
+    private static List<String> filters(List<Subscription> subscriptions) {
+        return subscriptions.stream().map(Subscription::filter).toList();
+    }
+
+    /**
+     * {@inheritDoc} MQTT 3.1.1: yes. MQTT 5: no, the subscriptions use No Local, except shared
+     * subscriptions ({@code $share/...}), where No Local is not allowed.
+     */
+    @Override
+    public boolean echoesOwnPublishes() {
+        if (settings.protocolVersion() != 5) {
+            return true;
+        }
+        synchronized (subscriptionLock) {
+            return subscriptions.keySet().stream().anyMatch(ProtocolClient::isShared);
+        }
+    }
+
+    public ConnectionState state() {
+        return status.state();
+    }
+
+    /** The address in use, or being tried (no credentials in it). */
+    public String address() {
+        return status.address().orElseThrow();
+    }
+
+    /** Why the last connection attempt failed or the last connection ended, until the next connection. */
+    public Optional<String> lastError() {
+        return status.error();
+    }
+
+    /** The current state, address and error as one event. */
+    public ConnectionEvent status() {
+        return status;
+    }
+
+    /**
+     * Calls the listener with every change of state, address or error, in order, on the thread that
+     * caused it (usually the client's event loop): it must return quickly.
+     */
+    public void addStateListener(Consumer<ConnectionEvent> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeStateListener(Consumer<ConnectionEvent> listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * Closes the connection, also while connecting or waiting to reconnect, and completes when no
+     * connection is open or will be opened. Pending publishes fail with
+     * {@link BrokerChannelClosedException}; the inbound stream completes.
+     */
+    public CompletionStage<Void> closeAsync() {
+        boolean wasStarted;
+        synchronized (lifecycleLock) {
+            if (closing) {
+                return closed;
+            }
+            closing = true;
+            wasStarted = started;
+        }
+        firstAttempt.completeExceptionally(new BrokerChannelClosedException(name));
+        if (!wasStarted) {
+            finishClose();
+            return closed;
+        }
+        // Waiting to reconnect: the client's disconnect() would throw and the reconnect go on, so
+        // the reconnect itself is cancelled (onReconnectDue). Connecting: the listeners close it.
+        CompletableFuture<Void> gate = reconnectGate;
+        if (gate != null) {
+            gate.complete(null);
+        }
+        if (client.state() == MqttClientState.CONNECTED) {
+            client.disconnect();
+        }
+        return closed;
+    }
+
+    /** {@link #closeAsync()}, waiting for it a bounded time. Do not call it on the client's event loop. */
+    @Override
+    public void close() {
+        Duration wait = settings.connectTimeout().plusSeconds(15);
+        try {
+            closeAsync().toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warnf("Broker '%s': the connection did not close within %s", name, wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.warnf(e.getCause(), "Broker '%s': closing failed", name);
+        }
+    }
+
+    private void finishClose() {
+        if (!closeFinished.compareAndSet(false, true)) {
+            return;
+        }
+        inbound.close();
+        for (PendingPublish pending : inFlight) {
+            pending.accept(null, new BrokerChannelClosedException(name));
+        }
+        nackedMessages.clear();
+        setStatus(ConnectionState.DISCONNECTED, addressIndex, null);
+        LOG.infof("Broker '%s': channel closed", name);
+        closed.complete(null);
+    }
+
+    private void onConnected(MqttClientConnectedContext context) {
+        long current = connection + 1;
+        connection = current;
+        connectionUp = true;
+        everConnected = true;
+        connectedAt = System.nanoTime();
+        redeliveryRequested.set(false);
+        if (closing) {
+            client.disconnect();
+            return;
+        }
+        boolean sessionPresent = client.sessionPresent(context);
+        LOG.infof("Broker '%s': connected to %s as '%s' (%s)", name, addresses.get(addressIndex), settings.clientId(),
+                sessionPresent ? "session resumed" : "new session");
+        setStatus(ConnectionState.CONNECTED, addressIndex, null);
+        firstAttempt.complete(null);
+        synchronized (subscriptionLock) {
+            if (!subscribed) {
+                subscribed = true;
+                if (!subscriptions.isEmpty()) {
+                    subscribe(List.copyOf(subscriptions.values()));
+                }
+            }
+        }
+        releaseNacked(current);
+    }
+
+    private void onDisconnected(MqttClientDisconnectedContext context) {
+        MqttClientReconnector reconnector = context.getReconnector();
+        Throwable cause = context.getCause();
+        boolean wasUp = connectionUp;
+        connectionUp = false;
+        BrokerAddress address = addresses.get(addressIndex);
+        if (closing) {
+            reconnector.reconnect(false);
+            if (wasUp) {
+                LOG.infof("Broker '%s': disconnected from %s", name, address);
+            }
+            finishClose();
+            return;
+        }
+        if (wasUp && System.nanoTime() - connectedAt >= STABLE_NANOS) {
+            backoff.reset();
+        }
+        boolean forRedelivery = context.getSource() == MqttDisconnectSource.USER && redeliveryRequested.get();
+        boolean refused = isRefusal(cause);
+        String error = forRedelivery ? "reconnecting so that the broker redelivers nacked messages" : describe(cause);
+        int next = nextAddress(wasUp);
+        long delay = backoff.nextDelayMillis(refused);
+        if (refused) {
+            LOG.warnf("Broker '%s' at %s refused the connection: %s; retrying in %d ms", name, address, error, delay);
+        } else if (wasUp) {
+            LOG.infof("Broker '%s': connection to %s ended: %s; reconnecting in %d ms", name, address, error, delay);
+        } else if (!status.error().equals(Optional.of(error))) {
+            LOG.infof("Broker '%s': connecting to %s failed: %s; retrying in %d ms", name, address, error, delay);
+        } else {
+            LOG.debugf("Broker '%s': connecting to %s failed: %s; retrying in %d ms", name, address, error, delay);
+        }
+        ConnectionState state = refused ? ConnectionState.FAILED
+                : everConnected ? ConnectionState.DISCONNECTED : ConnectionState.CONNECTING;
+        setStatus(state, addressIndex, error);
+
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        reconnectGate = gate;
+        reconnector.reconnect(true)
+                .republishIfSessionExpired(true)
+                .transportConfig(transports.get(next))
+                .reconnectWhen(gate, (ignored, failure) -> onReconnectDue(reconnector, next));
+        // Runs on the event loop after this listener, when the client is in DISCONNECTED_RECONNECT
+        // and queues publishes.
+        reconnector.reconnectWhen(CompletableFuture.completedFuture(null),
+                (ignored, failure) -> firstAttempt.complete(null));
+        gate.completeOnTimeout(null, delay, TimeUnit.MILLISECONDS);
+        if (closing) {
+            gate.complete(null);
+        }
+    }
+
+    /** On the event loop, when the reconnect delay is over or the channel was closed meanwhile. */
+    private void onReconnectDue(MqttClientReconnector reconnector, int next) {
+        if (closing) {
+            reconnector.reconnect(false);
+            finishClose();
+            return;
+        }
+        addressIndex = next;
+        ConnectionEvent current = status;
+        setStatus(current.state(), next, current.error().orElse(null));
+        LOG.debugf("Broker '%s': connecting to %s", name, addresses.get(next));
+    }
+
+    private int nextAddress(boolean wasUp) {
+        if (addresses.size() == 1) {
+            return 0;
+        }
+        if (wasUp) {
+            return settings.roundRobin() ? addressIndex : 0;
+        }
+        return (addressIndex + 1) % addresses.size();
+    }
+
+    private void nacked(InboundMessage message, Throwable reason) {
+        if (message.getPayload().qos() == 0 || settings.cleanSession() || closing || message.connection != connection) {
+            // nothing to redeliver, or a reconnect since has made the broker redeliver it already
+            message.release();
+            return;
+        }
+        LOG.debugf("Broker '%s': %s nacked: %s", name, message.getPayload(), reason);
+        nackedMessages.add(message);
+        if (redeliveryRequested.compareAndSet(false, true)) {
+            LOG.infof("Broker '%s': a message was nacked (%s); reconnecting so that the broker redelivers it", name,
+                    reason.toString());
+            if (client.state() == MqttClientState.CONNECTED) {
+                client.disconnect();
+            }
+        }
+    }
+
+    /**
+     * Releases nacked messages of earlier connections in the client: no PUBACK goes out for them
+     * (the client only acknowledges on the connection a message came on), and the messages after
+     * them are no longer held back.
+     */
+    private void releaseNacked(long current) {
+        List<InboundMessage> later = new ArrayList<>();
+        InboundMessage message;
+        while ((message = nackedMessages.poll()) != null) {
+            if (message.connection < current) {
+                message.release();
+            } else {
+                later.add(message);
+            }
+        }
+        nackedMessages.addAll(later);
+    }
+
+    private void setStatus(ConnectionState state, int address, String error) {
+        synchronized (statusLock) {
+            ConnectionEvent previous = status;
+            Optional<String> addressText = Optional.of(addresses.get(address).toString());
+            Optional<String> errorText = Optional.ofNullable(error);
+            if (previous.state() == state && previous.address().equals(addressText) && previous.error().equals(errorText)) {
+                return;
+            }
+            ConnectionEvent event = new ConnectionEvent(name, state, addressText, errorText,
+                    previous.state() == state ? previous.since() : Instant.now());
+            status = event;
+            for (Consumer<ConnectionEvent> listener : listeners) {
+                try {
+                    listener.accept(event);
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "Broker '%s': a connection state listener failed", name);
+                }
+            }
+        }
+    }
+
+    /** Refusals and TLS failures: retrying soon will not help. */
+    static boolean isRefusal(Throwable error) {
+        Throwable e = unwrap(error);
+        if (e instanceof Mqtt5ConnAckException connAck) {
+            Mqtt5ConnAckReasonCode code = connAck.getMqttMessage().getReasonCode();
+            return code != Mqtt5ConnAckReasonCode.SERVER_UNAVAILABLE && code != Mqtt5ConnAckReasonCode.SERVER_BUSY;
+        }
+        if (e instanceof Mqtt3ConnAckException connAck) {
+            return connAck.getMqttMessage().getReturnCode()
+                    != com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode.SERVER_UNAVAILABLE;
+        }
+        return find(e, SSLException.class) != null || find(e, CertificateException.class) != null;
+    }
+
+    /** A short, secret-free description of why a connection failed or ended. */
+    static String describe(Throwable error) {
+        Throwable e = unwrap(error);
+        if (e instanceof Mqtt3ConnAckException connAck) {
+            return "connection refused: " + connAck.getMqttMessage().getReturnCode();
+        }
+        if (e instanceof Mqtt5ConnAckException connAck) {
+            return "connection refused: " + connAck.getMqttMessage().getReasonCode()
+                    + connAck.getMqttMessage().getReasonString().map(reason -> " (" + reason + ")").orElse("");
+        }
+        if (e instanceof Mqtt5DisconnectException disconnect) {
+            return "disconnected by the broker: " + disconnect.getMqttMessage().getReasonCode()
+                    + disconnect.getMqttMessage().getReasonString().map(reason -> " (" + reason + ")").orElse("");
+        }
+        if (e instanceof Mqtt3DisconnectException) {
+            return "disconnected by the broker";
+        }
+        SSLException ssl = find(e, SSLException.class);
+        if (ssl != null) {
+            return "TLS failed: " + ssl.getMessage();
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        if (e instanceof ConnectionFailedException) {
+            return "connection failed: " + message;
+        }
+        if (e instanceof ConnectionClosedException) {
+            return "connection closed: " + message;
+        }
+        return message;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable e = error;
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private static <T extends Throwable> T find(Throwable error, Class<T> type) {
+        for (Throwable e = error; e != null; e = e.getCause() == e ? null : e.getCause()) {
+            if (type.isInstance(e)) {
+                return type.cast(e);
+            }
+        }
+        return null;
+    }
+
+    private Throwable publishError(String topic, Throwable error) {
+        Throwable e = unwrap(error);
+        if (e instanceof Mqtt5PubAckException pubAck) {
+            return new PublishRefusedException(name, topic, pubAck.getMqttMessage().getReasonCode().name(), e);
+        }
+        if (e instanceof Mqtt5PubRecException pubRec) {
+            return new PublishRefusedException(name, topic, pubRec.getMqttMessage().getReasonCode().name(), e);
+        }
+        if (closing && !(e instanceof BrokerChannelClosedException)) {
+            BrokerChannelClosedException closedException = new BrokerChannelClosedException(name);
+            closedException.initCause(e);
+            return closedException;
+        }
+        return e;
+    }
+
+    /** A publish on its way: completes once, when the client reports back or the channel closes. */
+    private final class PendingPublish extends CompletableFuture<Void> implements BiConsumer<Object, Throwable> {
+        private final String topic;
+
+        PendingPublish(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public void accept(Object result, Throwable error) {
+            inFlight.remove(this);
+            if (error == null) {
+                complete(null);
+            } else {
+                completeExceptionally(publishError(topic, error));
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BrokerChannel[" + name + ", " + status.state() + ", " + address() + "]";
+    }
+}
