@@ -317,6 +317,11 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         }
     }
 
+    @Override
+    public int maxQos() {
+        return settings.maxQos();
+    }
+
     public ConnectionState state() {
         return status.state();
     }
