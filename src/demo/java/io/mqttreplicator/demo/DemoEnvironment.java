@@ -54,6 +54,7 @@ public class DemoEnvironment extends ProcessEnvironment {
         properties.setProperty("host", "127.0.0.1");
         properties.setProperty("port", Integer.toString(port));
         properties.setProperty("allow_anonymous", "true");
+        properties.setProperty("allow_zero_byte_client_id", "true");
         properties.setProperty("persistence_enabled", "false");
         properties.setProperty("telemetry_enabled", "false");
         try {
