@@ -2,6 +2,7 @@ package io.mqttreplicator.broker;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
+import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientState;
 import com.hivemq.client.mqtt.MqttClientTransportConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
@@ -30,6 +31,7 @@ import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.Mqtt5Unsubscribe;
 import io.mqttreplicator.engine.BrokerMessage;
 import io.mqttreplicator.engine.Subscription;
 import io.reactivex.Flowable;
+import io.reactivex.schedulers.Schedulers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,11 +52,21 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
         InboundMessage create(BrokerMessage message, Runnable acknowledgement);
     }
 
+    /**
+     * Application callbacks (received messages, publish completions) run on the client's own Netty
+     * thread instead of hopping to RxJava's computation pool: the engine never blocks in them, and
+     * the hop cost more than the forwarding itself.
+     */
+    MqttClientExecutorConfig EXECUTOR_CONFIG = MqttClientExecutorConfig.builder()
+            .applicationScheduler(Schedulers.trampoline())
+            .build();
+
     static ProtocolClient create(BrokerSettings settings, MqttClientTransportConfig transport,
             MqttClientConnectedListener connected, MqttClientDisconnectedListener disconnected) {
         MqttClientBuilder builder = MqttClient.builder()
                 .identifier(settings.clientId())
                 .transportConfig(transport)
+                .executorConfig(EXECUTOR_CONFIG)
                 .addConnectedListener(connected)
                 .addDisconnectedListener(disconnected);
         return switch (settings.protocolVersion()) {
