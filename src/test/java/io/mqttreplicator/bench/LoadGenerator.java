@@ -30,8 +30,9 @@ final class LoadGenerator implements AutoCloseable {
      * @param failed         publishes that completed with an error
      * @param firstSendNanos {@link System#nanoTime()} of the first send
      * @param stalled        why publishing stopped early, or null
+     * @param doneNanos      {@link System#nanoTime()} when the source broker had acknowledged the last message
      */
-    record Outcome(int published, long failed, long firstSendNanos, String stalled) {
+    record Outcome(int published, long failed, long firstSendNanos, String stalled, long doneNanos) {
     }
 
     private final Mqtt3AsyncClient client;
@@ -146,12 +147,12 @@ final class LoadGenerator implements AutoCloseable {
             Thread.currentThread().interrupt();
             stalled = "interrupted";
         }
-        return new Outcome(sent, failed.get(), firstSend, stalled);
+        return new Outcome(sent, failed.get(), firstSend, stalled, System.nanoTime());
     }
 
     /** What a publish still running has done so far. */
     Outcome progress(String why) {
-        return new Outcome(sentSoFar, 0, firstSendSoFar, why);
+        return new Outcome(sentSoFar, 0, firstSendSoFar, why, System.nanoTime());
     }
 
     private static void waitUntil(long nanoTime) throws InterruptedException {

@@ -153,7 +153,8 @@ final class LoadRun {
             double seconds = seen.delivered() == 0 ? Double.NaN : (seen.lastReceiveNanos() - outcome.firstSendNanos()) / 1e9;
             long replicator = setup.replicatorPid().orElse(-1);
             return new RunResult(load, setupName, repetition, outcome.published(), seen.delivered(), seen.duplicates(),
-                    seen.reordered(), seconds, seen.percentileMillis(0.50), seen.percentileMillis(0.99), seen.maxMillis(),
+                    seen.reordered(), seconds, (outcome.doneNanos() - outcome.firstSendNanos()) / 1e9,
+                    seen.percentileMillis(0.50), seen.percentileMillis(0.99), seen.maxMillis(),
                     difference(cpuAtLastArrival, cpuBefore),
                     replicator < 0 ? Double.NaN : ProcessStats.rssMiB(replicator),
                     replicator < 0 ? Double.NaN : ProcessStats.peakRssMiB(replicator),

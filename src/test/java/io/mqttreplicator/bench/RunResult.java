@@ -10,6 +10,7 @@ import java.util.Map;
  * @param duplicates    arrivals beyond the first of a message
  * @param reordered     first arrivals with a lower sequence number than one already seen
  * @param seconds       first send to last arrival
+ * @param publishSeconds first send until the source broker acknowledged the last message
  * @param cpuSeconds    CPU time (user + system) each measured process used from the first send to the last arrival
  * @param rssMiB        the replicator's VmRSS at the end (NaN for the bridge)
  * @param peakRssMiB    the replicator's VmHWM at the end: its peak since it started (NaN for the bridge)
@@ -17,12 +18,12 @@ import java.util.Map;
  * @param problem       why the run is incomplete (timeout, stall, link down), or null
  */
 record RunResult(Load load, String setup, int repetition, int published, int delivered, int duplicates,
-                 int reordered, double seconds, double p50Millis, double p99Millis, double maxMillis,
+                 int reordered, double seconds, double publishSeconds, double p50Millis, double p99Millis, double maxMillis,
                  Map<String, Double> cpuSeconds, double rssMiB, double peakRssMiB, double readySeconds,
                  String problem) {
 
     static RunResult failed(Load load, String setup, int repetition, String problem) {
-        return new RunResult(load, setup, repetition, 0, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+        return new RunResult(load, setup, repetition, 0, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                 Map.of(), Double.NaN, Double.NaN, Double.NaN, problem);
     }
 
