@@ -91,8 +91,13 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private final Set<PendingPublish> inFlight = ConcurrentHashMap.newKeySet();
     private final Queue<InboundMessage> nackedMessages = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean redeliveryRequested = new AtomicBoolean();
-    /** Done once the client queues publishes instead of refusing them (it refuses before its first connection). */
-    private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+    /**
+     * Done at the first connection. Until then the client has nobody taking publishes: its
+     * publish() would block the calling thread (MqttPublishFlowables.add waits for demand that the
+     * outgoing handler only creates when the first session starts), so publishes wait on this.
+     * Afterwards the client queues publishes across reconnects.
+     */
+    private final CompletableFuture<Void> firstConnection = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final AtomicBoolean closeFinished = new AtomicBoolean();
     private final Object lifecycleLock = new Object();
@@ -229,8 +234,8 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             return CompletableFuture.failedFuture(new BrokerChannelClosedException(name));
         }
         int qos = Math.min(message.qos(), settings.maxQos());
-        if (!firstAttempt.isDone()) {
-            return firstAttempt.thenCompose(ignored -> send(message, qos));
+        if (!firstConnection.isDone()) {
+            return firstConnection.thenCompose(ignored -> send(message, qos));
         }
         return send(message, qos);
     }
@@ -367,7 +372,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             closing = true;
             wasStarted = started;
         }
-        firstAttempt.completeExceptionally(new BrokerChannelClosedException(name));
+        firstConnection.completeExceptionally(new BrokerChannelClosedException(name));
         if (!wasStarted) {
             finishClose();
             return closed;
@@ -428,7 +433,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         LOG.infof("Broker '%s': connected to %s as '%s' (%s)", name, addresses.get(addressIndex), settings.clientId(),
                 sessionPresent ? "session resumed" : "new session");
         setStatus(ConnectionState.CONNECTED, addressIndex, null);
-        firstAttempt.complete(null);
+        firstConnection.complete(null);
         synchronized (subscriptionLock) {
             if (!subscribed) {
                 subscribed = true;
@@ -481,10 +486,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
                 .republishIfSessionExpired(true)
                 .transportConfig(transports.get(next))
                 .reconnectWhen(gate, (ignored, failure) -> onReconnectDue(reconnector, next));
-        // Runs on the event loop after this listener, when the client is in DISCONNECTED_RECONNECT
-        // and queues publishes.
-        reconnector.reconnectWhen(CompletableFuture.completedFuture(null),
-                (ignored, failure) -> firstAttempt.complete(null));
         gate.completeOnTimeout(null, delay, TimeUnit.MILLISECONDS);
         if (closing) {
             gate.complete(null);
