@@ -5,7 +5,6 @@ import io.mqttreplicator.broker.BrokerSettings;
 import io.mqttreplicator.engine.BrokerEndpoint;
 import io.mqttreplicator.engine.EngineOptions;
 import io.mqttreplicator.engine.ReplicationEngine;
-import io.mqttreplicator.engine.Subscription;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -73,57 +72,46 @@ public class ReplicationManager {
         static RunningReplication start(ReplicationDefinition definition) {
             RunningReplication replication = new RunningReplication();
             replication.definition = definition;
-            Map<String, List<Subscription>> subscriptions = subscriptions(definition);
             for (BrokerSettings broker : definition.brokers()) {
-                replication.channels.put(broker.name(), new BrokerChannel(broker, subscriptions.get(broker.name())));
+                replication.channels.put(broker.name(), new BrokerChannel(broker, List.of()));
             }
             replication.startEngine(List.copyOf(replication.channels.values()));
             return replication;
         }
 
+        /** Keeps the channels whose broker settings did not change; replaces or closes the others. */
         void update(ReplicationDefinition next) {
             engine.close();
-            Map<String, BrokerSettings> nextBrokers = new LinkedHashMap<>();
-            next.brokers().forEach(broker -> nextBrokers.put(broker.name(), broker));
-            channels.entrySet().removeIf(entry -> {
-                BrokerSettings wanted = nextBrokers.get(entry.getKey());
-                boolean keep = wanted != null && wanted.equals(entry.getValue().settings());
-                if (!keep) {
-                    entry.getValue().close();
-                }
-                return !keep;
-            });
-            Map<String, List<Subscription>> subscriptions = subscriptions(next);
+            Map<String, BrokerChannel> kept = new LinkedHashMap<>();
             List<BrokerChannel> added = new ArrayList<>();
-            Map<String, BrokerChannel> ordered = new LinkedHashMap<>();
             for (BrokerSettings broker : next.brokers()) {
-                BrokerChannel channel = channels.get(broker.name());
-                if (channel == null) {
-                    channel = new BrokerChannel(broker, subscriptions.get(broker.name()));
+                BrokerChannel channel = channels.remove(broker.name());
+                if (channel == null || !channel.settings().equals(broker)) {
+                    if (channel != null) {
+                        channel.close();
+                    }
+                    channel = new BrokerChannel(broker, List.of());
                     added.add(channel);
-                } else {
-                    channel.updateSubscriptions(subscriptions.get(broker.name()));
                 }
-                ordered.put(broker.name(), channel);
+                kept.put(broker.name(), channel);
             }
+            channels.values().forEach(BrokerChannel::close);
             channels.clear();
-            channels.putAll(ordered);
+            channels.putAll(kept);
             definition = next;
             startEngine(added);
         }
 
-        /** Starts the engine first so it subscribes to inbound streams before new channels connect. */
+        /**
+         * Starts the engine first: it subscribes to the inbound streams and gives every channel its
+         * subscriptions (a kept channel changes them in place), then the new channels connect.
+         */
         private void startEngine(List<BrokerChannel> channelsToStart) {
             List<BrokerEndpoint> endpoints = List.copyOf(channels.values());
             engine = new ReplicationEngine(definition.name(), definition.mergeFrequencyHz(), definition.rules(), endpoints,
                     EngineOptions.defaults());
             engine.start();
             channelsToStart.forEach(BrokerChannel::start);
-        }
-
-        private static Map<String, List<Subscription>> subscriptions(ReplicationDefinition definition) {
-            List<String> names = definition.brokers().stream().map(BrokerSettings::name).toList();
-            return ReplicationEngine.subscriptions(definition.rules(), names);
         }
 
         void close() {
