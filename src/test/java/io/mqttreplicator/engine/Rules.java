@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Set;
 
 /** Builds topic rules for tests: {@code Rules.state("r", "sensors/#").retain().build()}. */
-final class Rules {
+public final class Rules {
 
     private final String id;
     private final String filter;
@@ -23,50 +23,50 @@ final class Rules {
         this.mode = mode;
     }
 
-    static Rules state(String id, String filter) {
+    public static Rules state(String id, String filter) {
         return new Rules(id, filter, ReplicationMode.STATE);
     }
 
-    static Rules stream(String id, String filter) {
+    public static Rules stream(String id, String filter) {
         return new Rules(id, filter, ReplicationMode.STREAM);
     }
 
-    Rules qos(int qos) {
+    public Rules qos(int qos) {
         this.qos = qos;
         return this;
     }
 
-    Rules retain() {
+    public Rules retain() {
         this.retain = true;
         return this;
     }
 
-    Rules ttl(Duration ttl) {
+    public Rules ttl(Duration ttl) {
         this.ttl = ttl;
         return this;
     }
 
-    Rules noSubscribe() {
+    public Rules noSubscribe() {
         this.noSubscribe = true;
         return this;
     }
 
-    Rules merge(String algorithm) {
+    public Rules merge(String algorithm) {
         this.merge = MergeAlgorithm.parse(algorithm);
         return this;
     }
 
-    Rules subscribeOn(Set<String> include, Set<String> exclude) {
+    public Rules subscribeOn(Set<String> include, Set<String> exclude) {
         this.subscribeOn = new BrokerSelection(include, exclude);
         return this;
     }
 
-    Rules publishTo(Set<String> include, Set<String> exclude) {
+    public Rules publishTo(Set<String> include, Set<String> exclude) {
         this.publishTo = new BrokerSelection(include, exclude);
         return this;
     }
 
-    TopicRule build() {
+    public TopicRule build() {
         return new TopicRule(id, filter, mode, qos, retain, ttl, noSubscribe, merge, subscribeOn, publishTo);
     }
 }

@@ -1,10 +1,10 @@
 package io.mqttreplicator.replication;
 
-import static io.mqttreplicator.testing.Definitions.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mqttreplicator.engine.Rules;
 import io.mqttreplicator.testing.ReplicationHarness;
 import io.mqttreplicator.testing.TestMqttClient;
 import java.io.IOException;
@@ -99,7 +99,7 @@ class MosquittoStateReplicationTest {
     void ttlDeletesAQuietTopicEverywhereWithAnEmptyRetainedMessage() {
         try (ReplicationHarness harness = ReplicationHarness.withBrokers(BROKERS)) {
             harness.replicate(harness.definition(10,
-                    rule("state", "state/#").retain().ttl(Duration.ofSeconds(2)).build()));
+                    Rules.state("state", "state/#").retain().ttl(Duration.ofSeconds(2)).build()));
             harness.awaitFlowing("state/probe");
             TestMqttClient onC = harness.subscriber("c", "state/x", 1);
 
@@ -165,7 +165,7 @@ class MosquittoStateReplicationTest {
     }
 
     private static ReplicationDefinition definition(ReplicationHarness harness, String merge) {
-        return harness.definition(10, rule("state", "state/#").retain().merge(merge).build());
+        return harness.definition(10, Rules.state("state", "state/#").retain().merge(merge).build());
     }
 
     private static void awaitRetainedEverywhere(ReplicationHarness harness, String topic, String value) {

@@ -1,9 +1,11 @@
 package io.mqttreplicator.replication;
 
-import static io.mqttreplicator.testing.Definitions.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.mqttreplicator.broker.BrokerSettings;
+import io.mqttreplicator.engine.Rules;
+import io.mqttreplicator.testing.Definitions;
 import io.mqttreplicator.testing.ReplicationHarness;
 import io.mqttreplicator.testing.TestMqttClient;
 import java.time.Duration;
@@ -27,7 +29,7 @@ class MosquittoStreamReplicationTest {
     void concurrentWritesArriveExactlyOnceOnEveryBrokerAndAreNeverEchoedBack(int brokerCount) {
         String[] names = IntStream.range(0, brokerCount).mapToObj(i -> "b" + i).toArray(String[]::new);
         try (ReplicationHarness harness = ReplicationHarness.withBrokers(names)) {
-            harness.replicate(harness.definition(1, rule("events", "events/#").stream().qos(1).build()));
+            harness.replicate(harness.definition(1, Rules.stream("events", "events/#").qos(1).build()));
             harness.awaitFlowing("events/probe");
 
             Map<String, TestMqttClient> subscribers = new LinkedHashMap<>();
@@ -69,9 +71,9 @@ class MosquittoStreamReplicationTest {
     @ValueSource(ints = {0, 1, 2})
     void forwardedQosIsTheLowestOfMessageRuleAndTargetMaximum(int publishedQos) {
         try (ReplicationHarness harness = ReplicationHarness.withBrokers("a", "b", "capped")) {
-            Function<String, io.mqttreplicator.broker.BrokerSettings> settings = name -> io.mqttreplicator.testing.Definitions
-                    .broker(name, harness.broker(name).url(), name.equals("capped") ? 0 : 2);
-            harness.replicate(harness.definition(1, settings, rule("q", "q/#").stream().qos(1).build()));
+            Function<String, BrokerSettings> settings =
+                    name -> Definitions.broker(name, harness.broker(name).url(), name.equals("capped") ? 0 : 2);
+            harness.replicate(harness.definition(1, settings, Rules.stream("q", "q/#").qos(1).build()));
             harness.awaitFlowing("q/probe");
             TestMqttClient onB = harness.subscriber("b", "q/data", 2);
             TestMqttClient onCapped = harness.subscriber("capped", "q/data", 2);

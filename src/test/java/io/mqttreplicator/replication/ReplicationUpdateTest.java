@@ -1,11 +1,11 @@
 package io.mqttreplicator.replication;
 
-import static io.mqttreplicator.testing.Definitions.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.mqttreplicator.broker.BrokerChannel;
 import io.mqttreplicator.broker.BrokerSettings;
+import io.mqttreplicator.engine.Rules;
 import io.mqttreplicator.testing.Definitions;
 import io.mqttreplicator.testing.ReplicationHarness;
 import io.mqttreplicator.testing.TestMqttClient;
@@ -21,11 +21,11 @@ class ReplicationUpdateTest {
     @Test
     void changingATopicRuleKeepsEveryBrokerConnectionAndAppliesTheNewRule() {
         try (ReplicationHarness harness = ReplicationHarness.withBrokers("a", "b")) {
-            harness.replicate(harness.definition(1, rule("old", "old/#").stream().build()));
+            harness.replicate(harness.definition(1, Rules.stream("old", "old/#").build()));
             harness.awaitFlowing("old/probe");
             Map<String, BrokerChannel> before = harness.channels();
 
-            harness.replicate(harness.definition(1, rule("new", "new/#").stream().build()));
+            harness.replicate(harness.definition(1, Rules.stream("new", "new/#").build()));
             TestMqttClient onB = harness.subscriber("b", "#", 1);
             harness.client("a").publish("old/x", "no longer replicated", 1, false);
             harness.client("a").publish("new/x", "replicated", 1, false);
@@ -43,12 +43,12 @@ class ReplicationUpdateTest {
     @Test
     void changingOneBrokerReconnectsOnlyThatBroker() {
         try (ReplicationHarness harness = ReplicationHarness.withBrokers("a", "b", "c")) {
-            harness.replicate(harness.definition(1, rule("t", "t/#").stream().build()));
+            harness.replicate(harness.definition(1, Rules.stream("t", "t/#").build()));
             Map<String, BrokerChannel> before = harness.channels();
 
             harness.replicate(harness.definition(1, name -> name.equals("c")
                     ? Definitions.broker(name, harness.broker(name).url(), 1)
-                    : before.get(name).settings(), rule("t", "t/#").stream().build()));
+                    : before.get(name).settings(), Rules.stream("t", "t/#").build()));
             harness.awaitFlowing("t/probe");
 
             Map<String, BrokerChannel> after = harness.channels();

@@ -1,9 +1,9 @@
 package io.mqttreplicator.replication;
 
-import static io.mqttreplicator.testing.Definitions.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.mqttreplicator.engine.Rules;
 import io.mqttreplicator.testing.ReplicationHarness;
 import io.mqttreplicator.testing.TestMqttClient;
 import java.time.Duration;
@@ -23,7 +23,7 @@ class TopicRuleSelectionTest {
     void subscribeAllowListTakesMessagesOnlyFromTheListedBrokers() {
         try (ReplicationHarness harness = ReplicationHarness.withBrokers("a", "b", "c")) {
             harness.replicate(harness.definition(1,
-                    rule("s", "s/#").stream().subscribeOn(Set.of("a"), Set.of()).build()));
+                    Rules.stream("s", "s/#").subscribeOn(Set.of("a"), Set.of()).build()));
             harness.awaitFlowing("s/probe");
             TestMqttClient onA = harness.subscriber("a", "s/data", 1);
             TestMqttClient onC = harness.subscriber("c", "s/data", 1);
@@ -41,7 +41,7 @@ class TopicRuleSelectionTest {
     void subscribeDenyListIgnoresMessagesFromTheListedBroker() {
         try (ReplicationHarness harness = ReplicationHarness.withBrokers("a", "b", "c")) {
             harness.replicate(harness.definition(1,
-                    rule("s", "s/#").stream().subscribeOn(Set.of(), Set.of("b")).build()));
+                    Rules.stream("s", "s/#").subscribeOn(Set.of(), Set.of("b")).build()));
             harness.awaitFlowing("s/probe");
             TestMqttClient onC = harness.subscriber("c", "s/data", 1);
 
@@ -57,8 +57,8 @@ class TopicRuleSelectionTest {
     void publishAllowAndDenyListsChooseTheTargets() {
         try (ReplicationHarness harness = ReplicationHarness.withBrokers("a", "b", "c", "d")) {
             harness.replicate(harness.definition(1,
-                    rule("p", "p/#").stream().publishTo(Set.of("b", "c", "d"), Set.of("d")).build(),
-                    rule("probe", "probe/#").stream().build()));
+                    Rules.stream("p", "p/#").publishTo(Set.of("b", "c", "d"), Set.of("d")).build(),
+                    Rules.stream("probe", "probe/#").build()));
             harness.awaitFlowing("probe/x");
             TestMqttClient onB = harness.subscriber("b", "p/#", 1);
             TestMqttClient onC = harness.subscriber("c", "p/#", 1);
@@ -78,8 +78,8 @@ class TopicRuleSelectionTest {
     void noSubscribeRuleGivesItsSettingsToTopicsReceivedThroughAnotherRule() {
         try (ReplicationHarness harness = ReplicationHarness.withBrokers("a", "b")) {
             harness.replicate(harness.definition(1,
-                    rule("all", "canards/+").stream().build(),
-                    rule("name", "canards/name").stream().noSubscribe().retain().build()));
+                    Rules.stream("all", "canards/+").build(),
+                    Rules.stream("name", "canards/name").noSubscribe().retain().build()));
             harness.awaitFlowing("canards/probe");
 
             harness.client("a").publish("canards/name", "donald", 1, false);
@@ -100,8 +100,8 @@ class TopicRuleSelectionTest {
     void dollarAndActiveMqAdvisoryTopicsAreNeverReplicated() {
         try (ReplicationHarness harness = ReplicationHarness.withBrokers("a", "b")) {
             harness.replicate(harness.definition(1,
-                    rule("all", "#").stream().build(),
-                    rule("dollar", "$custom/#").stream().build()));
+                    Rules.stream("all", "#").build(),
+                    Rules.stream("dollar", "$custom/#").build()));
             harness.awaitFlowing("probe");
             TestMqttClient onB = harness.subscriber("b", "#", 1);
             TestMqttClient dollarOnB = harness.subscriber("b", "$custom/#", 1);
