@@ -1,5 +1,7 @@
 package io.mqttreplicator.engine;
 
+import java.util.List;
+
 /**
  * What a replication engine reports, for metrics. Called from the engine's threads (brokers'
  * inbound threads, publish completions, the merge tick), concurrently: implementations must be
@@ -26,6 +28,55 @@ public interface EngineListener {
 
     EngineListener NONE = new EngineListener() {
     };
+
+    /** One listener that calls each of {@code listeners} in order. */
+    static EngineListener all(List<EngineListener> listeners) {
+        List<EngineListener> active = listeners.stream().filter(listener -> listener != NONE).toList();
+        if (active.size() <= 1) {
+            return active.isEmpty() ? NONE : active.get(0);
+        }
+        return new EngineListener() {
+            @Override
+            public void received(String broker, String rule) {
+                active.forEach(listener -> listener.received(broker, rule));
+            }
+
+            @Override
+            public void forwarded(String broker, String rule) {
+                active.forEach(listener -> listener.forwarded(broker, rule));
+            }
+
+            @Override
+            public void publishFailed(String broker, String rule) {
+                active.forEach(listener -> listener.publishFailed(broker, rule));
+            }
+
+            @Override
+            public void dropped(String broker, String rule, DropReason reason) {
+                active.forEach(listener -> listener.dropped(broker, rule, reason));
+            }
+
+            @Override
+            public void forwardLatency(long nanos) {
+                active.forEach(listener -> listener.forwardLatency(nanos));
+            }
+
+            @Override
+            public void mergeTick(long nanos, int changedTopics) {
+                active.forEach(listener -> listener.mergeTick(nanos, changedTopics));
+            }
+
+            @Override
+            public void cachedTopics(int count) {
+                active.forEach(listener -> listener.cachedTopics(count));
+            }
+
+            @Override
+            public void inFlight(int count) {
+                active.forEach(listener -> listener.inFlight(count));
+            }
+        };
+    }
 
     /** A message arrived from a broker (every message, including those dropped afterwards). */
     default void received(String broker, String rule) {

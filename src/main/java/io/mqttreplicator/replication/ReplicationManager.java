@@ -5,8 +5,11 @@ import io.mqttreplicator.broker.BrokerSettings;
 import io.mqttreplicator.engine.BrokerEndpoint;
 import io.mqttreplicator.engine.EngineOptions;
 import io.mqttreplicator.engine.ReplicationEngine;
+import io.mqttreplicator.engine.EngineListener;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,7 +24,8 @@ import org.jboss.logging.Logger;
  * differs: an unchanged definition is a no-op, a changed topic rule keeps every broker connection,
  * a changed broker reconnects only that broker.
  *
- * <p>Applying never waits for a broker: connections are made in the background.
+ * <p>Applying never waits for a broker: connections are made in the background. What runs, and
+ * every broker connection change, is reported to the {@link ReplicationObserver}s.
  */
 @ApplicationScoped
 public class ReplicationManager {
@@ -29,6 +33,21 @@ public class ReplicationManager {
     private static final Logger LOG = Logger.getLogger(ReplicationManager.class);
 
     private final Map<String, RunningReplication> running = new HashMap<>();
+    private final List<ReplicationObserver> observers;
+
+    /** Without observers (tests, benchmarks). */
+    public ReplicationManager() {
+        this(List.of());
+    }
+
+    public ReplicationManager(List<ReplicationObserver> observers) {
+        this.observers = List.copyOf(observers);
+    }
+
+    @Inject
+    ReplicationManager(Instance<ReplicationObserver> observers) {
+        this(observers.stream().toList());
+    }
 
     /** Starts the replication, or brings a running one with the same name to this definition. */
     public synchronized void apply(ReplicationDefinition definition) {
@@ -36,11 +55,14 @@ public class ReplicationManager {
         if (current == null) {
             LOG.infof("Starting replication %s: %d brokers, %d topic rules", definition.name(),
                     definition.brokers().size(), definition.rules().size());
-            running.put(definition.name(), RunningReplication.start(definition));
+            running.put(definition.name(), RunningReplication.start(definition, observers));
         } else if (!current.definition.equals(definition)) {
             LOG.infof("Updating replication %s", definition.name());
             current.update(definition);
+        } else {
+            return;
         }
+        observers.forEach(observer -> observer.applied(definition));
     }
 
     /** Stops the replication and closes its broker connections; unknown names are ignored. */
@@ -49,6 +71,7 @@ public class ReplicationManager {
         if (replication != null) {
             LOG.infof("Stopping replication %s", name);
             replication.close();
+            observers.forEach(observer -> observer.removed(name));
         }
     }
 
@@ -59,21 +82,25 @@ public class ReplicationManager {
 
     @PreDestroy
     synchronized void closeAll() {
-        running.values().forEach(RunningReplication::close);
-        running.clear();
+        List.copyOf(running.keySet()).forEach(this::remove);
     }
 
     /** One replication's channels and engine. Not thread-safe: the manager serialises access. */
     private static final class RunningReplication {
         private ReplicationDefinition definition;
+        private final List<ReplicationObserver> observers;
         private final Map<String, BrokerChannel> channels = new LinkedHashMap<>();
         private ReplicationEngine engine;
 
-        static RunningReplication start(ReplicationDefinition definition) {
-            RunningReplication replication = new RunningReplication();
-            replication.definition = definition;
+        private RunningReplication(ReplicationDefinition definition, List<ReplicationObserver> observers) {
+            this.definition = definition;
+            this.observers = observers;
+        }
+
+        static RunningReplication start(ReplicationDefinition definition, List<ReplicationObserver> observers) {
+            RunningReplication replication = new RunningReplication(definition, observers);
             for (BrokerSettings broker : definition.brokers()) {
-                replication.channels.put(broker.name(), new BrokerChannel(broker, List.of()));
+                replication.channels.put(broker.name(), replication.newChannel(broker));
             }
             replication.startEngine(List.copyOf(replication.channels.values()));
             return replication;
@@ -90,7 +117,7 @@ public class ReplicationManager {
                     if (channel != null) {
                         channel.close();
                     }
-                    channel = new BrokerChannel(broker, List.of());
+                    channel = newChannel(broker);
                     added.add(channel);
                 }
                 kept.put(broker.name(), channel);
@@ -108,10 +135,19 @@ public class ReplicationManager {
          */
         private void startEngine(List<BrokerChannel> channelsToStart) {
             List<BrokerEndpoint> endpoints = List.copyOf(channels.values());
+            EngineListener listener = EngineListener.all(
+                    observers.stream().map(observer -> observer.engineListener(definition.name())).toList());
             engine = new ReplicationEngine(definition.name(), definition.mergeFrequencyHz(), definition.rules(), endpoints,
-                    EngineOptions.defaults());
+                    EngineOptions.defaults().withListener(listener));
             engine.start();
             channelsToStart.forEach(BrokerChannel::start);
+        }
+
+        private BrokerChannel newChannel(BrokerSettings broker) {
+            BrokerChannel channel = new BrokerChannel(broker, List.of());
+            String replication = definition.name();
+            channel.addStateListener(event -> observers.forEach(observer -> observer.connectionChanged(replication, event)));
+            return channel;
         }
 
         void close() {

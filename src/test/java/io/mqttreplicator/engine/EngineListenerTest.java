@@ -1,0 +1,41 @@
+package io.mqttreplicator.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mqttreplicator.engine.EngineListener.DropReason;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EngineListenerTest {
+
+    @Test
+    void allCallsEveryListenerInOrder() {
+        List<String> calls = new ArrayList<>();
+        EngineListener first = new EngineListener() {
+            @Override
+            public void dropped(String broker, String rule, DropReason reason) {
+                calls.add("first " + broker + " " + rule + " " + reason);
+            }
+        };
+        EngineListener second = new EngineListener() {
+            @Override
+            public void dropped(String broker, String rule, DropReason reason) {
+                calls.add("second " + broker + " " + rule + " " + reason);
+            }
+        };
+
+        EngineListener.all(List.of(first, EngineListener.NONE, second)).dropped("a", "r", DropReason.ECHO);
+
+        assertThat(calls).containsExactly("first a r ECHO", "second a r ECHO");
+    }
+
+    @Test
+    void allOfOneListenerIsThatListener() {
+        EngineListener only = new EngineListener() {
+        };
+
+        assertThat(EngineListener.all(List.of(EngineListener.NONE, only))).isSameAs(only);
+        assertThat(EngineListener.all(List.of())).isSameAs(EngineListener.NONE);
+    }
+}
