@@ -1,5 +1,6 @@
 package io.mqttreplicator;
 
+import io.mqttreplicator.operator.OperatorRunner;
 import io.mqttreplicator.replication.ReplicationManager;
 import io.mqttreplicator.standalone.ProcessEnvironment;
 import io.mqttreplicator.standalone.StandaloneLauncher;
@@ -7,10 +8,23 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import jakarta.inject.Inject;
+import java.util.Map;
+import org.jboss.logging.Logger;
 
-/** Starts the replication the MQTTREP_* variables describe, or stops with one line per problem. */
+/**
+ * Runs the front end the runtime mode selects: the operator, or the replication the MQTTREP_*
+ * variables describe (which stops with one line per problem when they are wrong).
+ */
 @QuarkusMain
 public class Main implements QuarkusApplication {
+
+    static final String NOTHING_TO_RUN = "mqtt-replicator: nothing to run: set MQTTREP_* variables (standalone mode), "
+            + "or run it in Kubernetes or with a kubeconfig (operator mode); MQTT_REPLICATOR_MODE=operator|standalone chooses explicitly";
+
+    private static final Logger LOG = Logger.getLogger(Main.class);
+
+    @Inject
+    ReplicatorConfig config;
 
     @Inject
     ReplicationManager manager;
@@ -18,12 +32,27 @@ public class Main implements QuarkusApplication {
     @Inject
     ProcessEnvironment environment;
 
+    @Inject
+    OperatorRunner operator;
+
     @Override
     public int run(String... args) {
-        int exitCode = StandaloneLauncher.run(environment.variables(), System.err, manager::apply);
-        if (exitCode == 0) {
-            Quarkus.waitForExit();
+        Map<String, String> variables = environment.variables();
+        RuntimeMode mode = config.mode().resolve(variables);
+        if (mode == RuntimeMode.OPERATOR && config.mode() == RuntimeMode.AUTO && !RuntimeMode.kubernetesConfigured(variables)) {
+            System.err.println(NOTHING_TO_RUN);
+            return StandaloneLauncher.EXIT_INVALID_CONFIGURATION;
         }
-        return exitCode;
+        if (mode == RuntimeMode.OPERATOR) {
+            operator.start();
+        } else {
+            LOG.infof("Standalone mode%s", config.mode() == RuntimeMode.AUTO ? " (MQTTREP_* variables are set)" : "");
+            int exitCode = StandaloneLauncher.run(variables, System.err, manager::apply);
+            if (exitCode != StandaloneLauncher.EXIT_OK) {
+                return exitCode;
+            }
+        }
+        Quarkus.waitForExit();
+        return 0;
     }
 }

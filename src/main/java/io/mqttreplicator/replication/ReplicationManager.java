@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,7 +78,8 @@ public class ReplicationManager {
 
     /** The channels of a running replication, by broker name, in definition order. */
     public synchronized Optional<Map<String, BrokerChannel>> channels(String name) {
-        return Optional.ofNullable(running.get(name)).map(replication -> Map.copyOf(replication.channels));
+        return Optional.ofNullable(running.get(name))
+                .map(replication -> Collections.unmodifiableMap(new LinkedHashMap<>(replication.channels)));
     }
 
     @PreDestroy

@@ -1,0 +1,31 @@
+package io.mqttreplicator.operator;
+
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.mqttreplicator.broker.ConnectionEvent;
+import io.mqttreplicator.operator.api.v1alpha1.MqttReplication;
+import io.mqttreplicator.replication.ReplicationObserver;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Turns broker connection changes into reconciliations of the resource they belong to, so its
+ * status follows the connections without polling. Replications that do not come from a resource
+ * (standalone mode) are not named namespace/name and are ignored.
+ */
+@ApplicationScoped
+class ConnectionChanges implements ReplicationObserver {
+
+    private final SimpleInboundEventSource<MqttReplication> eventSource = new SimpleInboundEventSource<>("broker-connections");
+
+    SimpleInboundEventSource<MqttReplication> eventSource() {
+        return eventSource;
+    }
+
+    @Override
+    public void connectionChanged(String replication, ConnectionEvent event) {
+        int slash = replication.indexOf('/');
+        if (slash > 0) {
+            eventSource.propagateEvent(new ResourceID(replication.substring(slash + 1), replication.substring(0, slash)));
+        }
+    }
+}

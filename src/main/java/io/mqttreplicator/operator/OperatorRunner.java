@@ -1,0 +1,64 @@
+package io.mqttreplicator.operator;
+
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import org.jboss.logging.Logger;
+
+/**
+ * Starts the operator in operator mode only (quarkus.operator-sdk.start-operator is false), so
+ * that standalone mode never contacts a Kubernetes API. In operator mode only the holder of the
+ * Lease {@value #LEASE_NAME} (in the operator's namespace) reconciles, so two replicas never run
+ * the same replication twice; a replica that loses the Lease exits and is restarted as a standby.
+ */
+@ApplicationScoped
+public class OperatorRunner {
+
+    public static final String LEASE_NAME = "mqtt-replicator-leader";
+
+    private static final Logger LOG = Logger.getLogger(OperatorRunner.class);
+
+    private final Instance<Operator> operator;
+    private volatile boolean started;
+
+    OperatorRunner(Instance<Operator> operator) {
+        this.operator = operator;
+    }
+
+    /** Starts the operator once; later calls do nothing. */
+    public synchronized void start() {
+        if (!started) {
+            LOG.info("Operator mode: watching MqttReplication resources");
+            operator.get().start();
+            started = true;
+        }
+    }
+
+    public boolean started() {
+        return started;
+    }
+
+    /** The operator's runtime information, once started. */
+    Operator operator() {
+        return operator.get();
+    }
+
+    /** Leader election, active in the prod profile (the Quarkus Operator SDK's default). */
+    @Produces
+    @Singleton
+    static LeaderElectionConfiguration leaderElection() {
+        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME).build();
+    }
+
+    /** The clock of status timestamps and events. */
+    @Produces
+    @Singleton
+    static Clock clock() {
+        return Clock.systemUTC();
+    }
+}
