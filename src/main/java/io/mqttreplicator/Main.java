@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
 @QuarkusMain
 public class Main implements QuarkusApplication {
 
-    static final String NOTHING_TO_RUN = "mqtt-replicator: nothing to run: set MQTTREP_* variables (standalone mode), "
+    public static final String NOTHING_TO_RUN = "mqtt-replicator: nothing to run: set MQTTREP_* variables (standalone mode), "
             + "or run it in Kubernetes or with a kubeconfig (operator mode); MQTT_REPLICATOR_MODE=operator|standalone chooses explicitly";
 
     private static final Logger LOG = Logger.getLogger(Main.class);

@@ -3,9 +3,18 @@ package io.mqttreplicator.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.mqttreplicator.Main;
 import io.mqttreplicator.testing.MosquittoBroker;
 import io.mqttreplicator.testing.TestMqttClient;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,16 +61,38 @@ class StandaloneProcessIT {
     }
 
     @Test
+    void withoutVariablesOrKubernetesItSaysThereIsNothingToRun() throws Exception {
+        Process process = start(Map.of("HOME", directory.toString()), "KUBERNETES_SERVICE_HOST", "KUBECONFIG");
+
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the program stops by itself").isTrue();
+        assertThat(process.exitValue()).isEqualTo(StandaloneLauncher.EXIT_INVALID_CONFIGURATION);
+        assertThat(Files.readString(directory.resolve("stderr"), StandardCharsets.UTF_8).lines())
+                .containsExactly(Main.NOTHING_TO_RUN);
+    }
+
+    /** Also in a pod (Kubernetes variables set): standalone mode never calls the Kubernetes API, and is ready. */
+    @Test
     void replicatesBetweenTwoBrokersFromTheVariables() throws Exception {
         try (MosquittoBroker paris = MosquittoBroker.builder().name("paris").start();
                 MosquittoBroker oslo = MosquittoBroker.builder().name("oslo").start();
                 TestMqttClient onOslo = TestMqttClient.connect(oslo.port()).subscribe("events/#", 1);
-                TestMqttClient onParis = TestMqttClient.connect(paris.port())) {
+                TestMqttClient onParis = TestMqttClient.connect(paris.port());
+                ServerSocket kubernetesApi = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            AtomicInteger apiConnections = new AtomicInteger();
+            Thread acceptor = new Thread(() -> acceptAll(kubernetesApi, apiConnections), "kubernetes-api");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            int httpPort = freePort();
             Process process = start(Map.of(
                     "MQTTREP_CLIENT_paris", paris.url(),
                     "MQTTREP_CLIENT_oslo", oslo.url(),
                     "MQTTREP_TOPIC_events", "events/#",
-                    "MQTTREP_MODE_events", "stream"));
+                    "MQTTREP_MODE_events", "stream",
+                    "KUBERNETES_SERVICE_HOST", "127.0.0.1",
+                    "KUBERNETES_SERVICE_PORT", String.valueOf(kubernetesApi.getLocalPort()),
+                    "QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", "http://127.0.0.1:" + kubernetesApi.getLocalPort(),
+                    "QUARKUS_HTTP_HOST", "127.0.0.1",
+                    "QUARKUS_HTTP_PORT", String.valueOf(httpPort)));
             try {
                 int[] sent = {0};
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
@@ -69,6 +101,10 @@ class StandaloneProcessIT {
                     return !onOslo.received("events/door").isEmpty();
                 });
                 assertThat(onOslo.received("events/door").get(0).text()).startsWith("opened-");
+                HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready")).build(), BodyHandlers.ofString());
+                assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+                assertThat(apiConnections).as("connections to the Kubernetes API").hasValue(0);
             } finally {
                 process.destroy();
                 assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("SIGTERM stops it").isTrue();
@@ -77,13 +113,30 @@ class StandaloneProcessIT {
         }
     }
 
-    private Process start(Map<String, String> variables) throws IOException {
+    private static void acceptAll(ServerSocket server, AtomicInteger connections) {
+        while (!server.isClosed()) {
+            try (Socket socket = server.accept()) {
+                connections.incrementAndGet();
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private Process start(Map<String, String> variables, String... removed) throws IOException {
         assertThat(JAR).as("built by ./mvnw package").exists();
         ProcessBuilder builder = new ProcessBuilder(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toAbsolutePath().toString())
                 .redirectOutput(directory.resolve("stdout").toFile())
                 .redirectError(directory.resolve("stderr").toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("MQTTREP_") || name.startsWith("MQTT_REPLICATOR_"));
+        builder.environment().keySet().removeAll(List.of(removed));
         builder.environment().putAll(variables);
         return builder.start();
     }
