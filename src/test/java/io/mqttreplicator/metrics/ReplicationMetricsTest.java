@@ -10,6 +10,7 @@ import io.mqttreplicator.replication.ReplicationDefinition;
 import io.mqttreplicator.replication.ReplicationManager;
 import io.mqttreplicator.testing.Definitions;
 import io.mqttreplicator.testing.MosquittoBroker;
+import io.mqttreplicator.testing.PrometheusScrape;
 import io.mqttreplicator.testing.TestMqttClient;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
