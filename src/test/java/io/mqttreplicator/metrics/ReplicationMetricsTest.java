@@ -24,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -161,7 +162,7 @@ class ReplicationMetricsTest {
     }
 
     private static Map<String, String> with(Map<String, String> labels, String key, String value) {
-        Map<String, String> result = new java.util.HashMap<>(labels);
+        Map<String, String> result = new HashMap<>(labels);
         result.put(key, value);
         return result;
     }
