@@ -61,7 +61,7 @@ class ReplicationMetricsTest {
     }
 
     @Test
-    void countsWhatWasReplicatedFollowsTheBrokersAndForgetsARemovedReplication() throws Exception {
+    void countsWhatWasReplicatedFollowsTheBrokersAndForgetsRemovedBrokersRulesAndReplications() throws Exception {
         MosquittoBroker a = mosquitto("metrics-a");
         MosquittoBroker b = mosquitto("metrics-b");
         String name = apply(new ReplicationDefinition("metrics", 10,
@@ -118,6 +118,15 @@ class ReplicationMetricsTest {
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         assertThat(ready.body()).doesNotContain(BrokerConnectionsHealth.NAME);
         assertThat(get("/q/health").body()).doesNotContain(BrokerConnectionsHealth.NAME);
+
+        manager.apply(new ReplicationDefinition(name, 10, List.of(Definitions.broker("a", a.url())),
+                List.of(Rules.stream("probe", "probe/#").build(), Rules.stream("events", "events/#").build())));
+
+        List<PrometheusScrape.Sample> ofReplication = scrape().find("mqttrep_messages_received_total", Map.of("replication", name));
+        assertThat(ofReplication).extracting(sample -> sample.labels().get("broker")).containsOnly("a");
+        assertThat(scrape().samples()).filteredOn(sample -> name.equals(sample.labels().get("replication")))
+                .noneMatch(sample -> "b".equals(sample.labels().get("broker")) || "sensors".equals(sample.labels().get("rule")));
+        assertThat(get("/q/health/group/brokers").statusCode()).as("the stopped broker is no longer part of it").isEqualTo(200);
 
         manager.remove(name);
 
