@@ -72,8 +72,18 @@ public interface EngineListener {
             }
 
             @Override
+            public void cachedTopics(String rule, int count) {
+                active.forEach(listener -> listener.cachedTopics(rule, count));
+            }
+
+            @Override
             public void inFlight(int count) {
                 active.forEach(listener -> listener.inFlight(count));
+            }
+
+            @Override
+            public void inFlight(String broker, int count) {
+                active.forEach(listener -> listener.inFlight(broker, count));
             }
         };
     }
@@ -109,7 +119,15 @@ public interface EngineListener {
     default void cachedTopics(int count) {
     }
 
+    /** Sampled at every merge tick, for each state mode rule: its topics held in memory (tombstones included). */
+    default void cachedTopics(String rule, int count) {
+    }
+
     /** Sampled at every merge tick: stream messages taken from the brokers and not yet acknowledged. */
     default void inFlight(int count) {
+    }
+
+    /** Sampled at every merge tick, for each broker: messages taken from it and not yet acknowledged. */
+    default void inFlight(String broker, int count) {
     }
 }

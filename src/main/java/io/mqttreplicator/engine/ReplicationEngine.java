@@ -223,9 +223,12 @@ public final class ReplicationEngine implements AutoCloseable {
         }
         listener.mergeTick(clock.getAsLong() - start, changed.size());
         listener.cachedTopics(state.size());
+        state.sizeByRule().forEach(listener::cachedTopics);
         int inFlight = 0;
         for (Link link : links) {
-            inFlight += link.inFlight.get();
+            int ofLink = link.inFlight.get();
+            inFlight += ofLink;
+            listener.inFlight(link.name, ofLink);
         }
         listener.inFlight(inFlight);
     }

@@ -137,6 +137,11 @@ final class Routes {
         return false;
     }
 
+    /** Every route, most specific first. */
+    List<Route> all() {
+        return List.of(mostSpecificFirst);
+    }
+
     /** Topics no rule ever handles: broker system topics and ActiveMQ advisories. */
     static boolean alwaysIgnored(String topic) {
         return topic.startsWith("$") || topic.startsWith("ActiveMQ/");

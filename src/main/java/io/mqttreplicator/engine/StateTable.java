@@ -5,8 +5,11 @@ import io.mqttreplicator.engine.Routes.Route;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
@@ -96,6 +99,8 @@ final class StateTable {
     private final Routes routes;
     private final RandomGenerator random;
     private final HashMap<String, TopicState> topics = new HashMap<>();
+    /** Per state mode route: how many of {@link #topics} it holds, counted as they come and go. */
+    private final IdentityHashMap<Route, int[]> topicsByRoute = new IdentityHashMap<>();
     private ArrayList<TopicState> dirty = new ArrayList<>();
     private long sequence;
 
@@ -105,6 +110,11 @@ final class StateTable {
         this.echoes = echoes;
         this.routes = routes;
         this.random = random;
+        for (Route route : routes.all()) {
+            if (route.stateMode) {
+                topicsByRoute.put(route, new int[1]);
+            }
+        }
     }
 
     /** Records a message (not an echo) from a broker. */
@@ -114,6 +124,7 @@ final class StateTable {
         if (state == null) {
             state = new TopicState(topic, route, brokers.length);
             topics.put(topic, state);
+            topicsByRoute.computeIfAbsent(route, ignored -> new int[1])[0]++;
         }
         state.lastTraffic = now;
         int seenAt = brokers.length + broker;
@@ -288,6 +299,7 @@ final class StateTable {
             if (expired || (quiet >= tombstoneRetentionNanos && !state.dirty && deletedEverywhere(state))) {
                 state.forgotten = true;
                 iterator.remove();
+                topicsByRoute.get(route)[0]--;
             }
         }
     }
@@ -305,5 +317,12 @@ final class StateTable {
     /** Topics in memory, tombstones included. */
     synchronized int size() {
         return topics.size();
+    }
+
+    /** Topics in memory by state mode rule id, tombstones included; rules holding none give 0. */
+    synchronized Map<String, Integer> sizeByRule() {
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        topicsByRoute.forEach((route, count) -> sizes.merge(route.id(), count[0], Integer::sum));
+        return sizes;
     }
 }

@@ -11,6 +11,8 @@ final class CountingListener implements EngineListener {
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
     final AtomicInteger cachedTopics = new AtomicInteger(-1);
     final AtomicInteger inFlight = new AtomicInteger(-1);
+    final Map<String, Integer> cachedTopicsByRule = new ConcurrentHashMap<>();
+    final Map<String, Integer> inFlightByBroker = new ConcurrentHashMap<>();
 
     private void increment(String key) {
         counts.computeIfAbsent(key, ignored -> new LongAdder()).increment();
@@ -77,7 +79,17 @@ final class CountingListener implements EngineListener {
     }
 
     @Override
+    public void cachedTopics(String rule, int count) {
+        cachedTopicsByRule.put(rule, count);
+    }
+
+    @Override
     public void inFlight(int count) {
         inFlight.set(count);
+    }
+
+    @Override
+    public void inFlight(String broker, int count) {
+        inFlightByBroker.put(broker, count);
     }
 }

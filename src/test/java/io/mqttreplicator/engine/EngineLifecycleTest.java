@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -76,13 +77,16 @@ class EngineLifecycleTest {
         fixture.scheduler.tick();
 
         assertThat(fixture.listener.cachedTopics.get()).isEqualTo(2);
+        assertThat(fixture.listener.cachedTopicsByRule).containsExactly(Map.entry("s", 2));
         assertThat(fixture.listener.inFlight.get()).isEqualTo(1);
+        assertThat(fixture.listener.inFlightByBroker).containsOnly(Map.entry("a", 1), Map.entry("b", 0));
         assertThat(fixture.listener.count("tick")).isEqualTo(2);
         assertThat(fixture.listener.count("received", "a")).isEqualTo(3);
         fixture.broker("b").holdCompletions(false);
         fixture.broker("b").completeHeld();
         fixture.tick();
         assertThat(fixture.listener.inFlight.get()).isZero();
+        assertThat(fixture.listener.inFlightByBroker).containsOnly(Map.entry("a", 0), Map.entry("b", 0));
         assertThat(fixture.listener.count("latency")).isEqualTo(1);
     }
 

@@ -31,6 +31,28 @@ class EngineListenerTest {
     }
 
     @Test
+    void allPassesOnTheSamplesByBrokerAndRule() {
+        List<String> calls = new ArrayList<>();
+        EngineListener recorder = new EngineListener() {
+            @Override
+            public void cachedTopics(String rule, int count) {
+                calls.add("topics " + rule + " " + count);
+            }
+
+            @Override
+            public void inFlight(String broker, int count) {
+                calls.add("in flight " + broker + " " + count);
+            }
+        };
+        EngineListener both = EngineListener.all(List.of(recorder, recorder));
+
+        both.cachedTopics("r", 3);
+        both.inFlight("a", 2);
+
+        assertThat(calls).containsExactly("topics r 3", "topics r 3", "in flight a 2", "in flight a 2");
+    }
+
+    @Test
     void allOfOneListenerIsThatListener() {
         EngineListener only = new EngineListener() {
         };

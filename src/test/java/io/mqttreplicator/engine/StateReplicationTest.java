@@ -225,6 +225,7 @@ class StateReplicationTest {
         assertThat(fixture.listener.dropped(DropReason.EXPIRED)).isEqualTo(2);
         fixture.tick();
         assertThat(fixture.listener.cachedTopics.get()).isZero();
+        assertThat(fixture.listener.cachedTopicsByRule).containsExactly(Map.entry("s", 0));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.mqttreplicator.Main;
 import io.mqttreplicator.testing.MosquittoBroker;
+import io.mqttreplicator.testing.PrometheusScrape;
 import io.mqttreplicator.testing.TestMqttClient;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -104,6 +105,8 @@ class StandaloneProcessIT {
                 HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready")).build(), BodyHandlers.ofString());
                 assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+                assertThat(ready.body()).contains("standalone-replication");
+                assertMetricsOfTheReplication(httpPort);
                 assertThat(apiConnections).as("connections to the Kubernetes API").hasValue(0);
             } finally {
                 process.destroy();
@@ -111,6 +114,31 @@ class StandaloneProcessIT {
             }
             assertThat(Files.readString(directory.resolve("stdout"), StandardCharsets.UTF_8)).contains("Starting replication standalone");
         }
+    }
+
+    /** The same meters as in operator mode, counting what the replication did. */
+    private static void assertMetricsOfTheReplication(int httpPort) {
+        Map<String, String> fromParis = Map.of("replication", "standalone", "broker", "paris", "rule", "events");
+        Map<String, String> toOslo = Map.of("replication", "standalone", "broker", "oslo", "rule", "events");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).build(), BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            PrometheusScrape scrape = PrometheusScrape.parse(response.body());
+            assertThat(scrape.value("mqttrep_messages_received_total", fromParis).orElseThrow()).isPositive();
+            assertThat(scrape.value("mqttrep_messages_forwarded_total", toOslo).orElseThrow()).isPositive();
+            assertThat(scrape.value("mqttrep_messages_dropped_total", Map.of("replication", "standalone", "broker", "oslo",
+                    "rule", "events", "reason", "echo")).orElseThrow()).isPositive();
+            assertThat(scrape.value("mqttrep_forward_latency_seconds_count", Map.of("replication", "standalone")).orElseThrow())
+                    .isPositive();
+            assertThat(scrape.value("mqttrep_merge_tick_seconds_count", Map.of("replication", "standalone")).orElseThrow())
+                    .isPositive();
+            assertThat(scrape.value("mqttrep_in_flight", Map.of("replication", "standalone", "broker", "paris"))).isPresent();
+            for (String broker : List.of("paris", "oslo")) {
+                assertThat(scrape.value("mqttrep_broker_connected", Map.of("replication", "standalone", "broker", broker)))
+                        .hasValue(1);
+            }
+        });
     }
 
     private static void acceptAll(ServerSocket server, AtomicInteger connections) {
