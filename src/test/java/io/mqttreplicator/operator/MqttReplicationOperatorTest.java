@@ -67,8 +67,9 @@ class MqttReplicationOperatorTest {
         client.resources(MqttReplication.class).inNamespace(namespace).delete();
         await().atMost(TIMEOUT).until(() -> client.resources(MqttReplication.class).inNamespace(namespace).list().getItems().isEmpty());
         client.secrets().inNamespace(namespace).delete();
-        for (AutoCloseable closeable : closeables) {
-            closeable.close();
+        // clients before the brokers they are connected to
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
         }
     }
 
