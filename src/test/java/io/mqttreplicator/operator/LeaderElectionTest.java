@@ -1,0 +1,338 @@
+package io.mqttreplicator.operator;
+
+import static io.mqttreplicator.operator.Resources.broker;
+import static io.mqttreplicator.operator.Resources.replication;
+import static io.mqttreplicator.operator.Resources.stream;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.javaoperatorsdk.operator.Operator;
+import io.mqttreplicator.broker.BrokerChannel;
+import io.mqttreplicator.broker.ConnectionState;
+import io.mqttreplicator.operator.api.v1alpha1.MqttReplication;
+import io.mqttreplicator.replication.ReplicationDefinition;
+import io.mqttreplicator.replication.ReplicationManager;
+import io.mqttreplicator.replication.ReplicationObserver;
+import io.mqttreplicator.testing.MosquittoBroker;
+import io.mqttreplicator.testing.TestMqttClient;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two operator replicas, each with its own Kubernetes client, manager and reconciler, as two pods
+ * would run them, against one API server (the fabric8 mock API server in CRUD mode, which keeps
+ * the Lease and rejects stale updates of it) and real Mosquitto brokers. Plain JUnit: two operators
+ * cannot share one Quarkus application. The Lease timings are shortened; everything else is the
+ * production {@link LeaderLease} configuration, with the replica's exit on a lost Lease left out.
+ */
+class LeaderElectionTest {
+
+    private static final String NAMESPACE = "test";
+    private static final LeaderLease LEASE = new LeaderLease(Duration.ofSeconds(2), Duration.ofMillis(1500),
+            Duration.ofMillis(250));
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final int MESSAGES = 50;
+    private static final List<String> TAKEOVERS = Collections.synchronizedList(new ArrayList<>());
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private KubernetesMockServer apiServer;
+    private KubernetesClient admin;
+    private MosquittoBroker siteA;
+    private MosquittoBroker siteB;
+
+    @BeforeEach
+    void startApiServerAndBrokers() {
+        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+        apiServer = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
+                new KubernetesMixedDispatcher(responses), false);
+        apiServer.init(InetAddress.getLoopbackAddress(), 0);
+        // the Java Operator SDK checks its Lease permissions before electing; CRUD mode would echo the request
+        apiServer.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+                .andReturn(201, leasePermissions()).always();
+        admin = apiServer.createClient();
+        admin.apiextensions().v1().customResourceDefinitions().load(Path.of("k8s", "01-crd.yaml").toFile()).create();
+        siteA = track(MosquittoBroker.builder().name("site-a").start());
+        siteB = track(MosquittoBroker.builder().name("site-b").start());
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        admin.close();
+        apiServer.destroy();
+    }
+
+    @AfterAll
+    static void printTakeovers() {
+        TAKEOVERS.forEach(System.out::println);
+    }
+
+    @Test
+    void theMockApiServerRejectsALeaseUpdateBasedOnAnOldVersion() {
+        Lease created = admin.resource(new LeaseBuilder().withNewMetadata().withName("probe").withNamespace(NAMESPACE)
+                .endMetadata().withNewSpec().withHolderIdentity("one").endSpec().build()).create();
+        Lease renewed = admin.resource(new LeaseBuilder(created).editSpec().withHolderIdentity("one").withLeaseTransitions(1)
+                .endSpec().build()).update();
+        assertThat(renewed.getMetadata().getResourceVersion()).isNotEqualTo(created.getMetadata().getResourceVersion());
+
+        Lease stale = new LeaseBuilder(created).editSpec().withHolderIdentity("two").endSpec().build();
+        assertThatThrownBy(() -> admin.resource(stale).patch())
+                .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+        assertThat(admin.leases().inNamespace(NAMESPACE).withName("probe").get().getSpec().getHolderIdentity()).isEqualTo("one");
+    }
+
+    @Test
+    void onlyTheLeaseHolderReplicatesAndEveryMessageArrivesOncePerBroker() {
+        Replica leader = startReplica("operator-0");
+        awaitLeaseHolder(leader);
+        Replica standby = startReplica("operator-1");
+        createReplication();
+
+        Map<String, String> clientIds = awaitReplicating(leader);
+        assertThat(standby.manager.channels(replicationName())).isEmpty();
+        assertThat(siteA.connectionsOf(clientIds.get("site-a"))).isEqualTo(1);
+        assertThat(siteB.connectionsOf(clientIds.get("site-b"))).isEqualTo(1);
+
+        assertEveryMessageArrivesOncePerBroker("first");
+        await().during(LEASE.leaseDuration()).atMost(LEASE.leaseDuration().plusSeconds(5))
+                .until(() -> standby.manager.channels(replicationName()).isEmpty() && standby.applied.isEmpty());
+        assertThat(leaseHolder()).isEqualTo(leader.identity);
+        assertThat(siteA.connectionsOf(clientIds.get("site-a"))).isEqualTo(1);
+        assertThat(siteB.connectionsOf(clientIds.get("site-b"))).isEqualTo(1);
+        assertNoSessionTakenOver();
+    }
+
+    @RepeatedTest(3)
+    void whenTheLeaderStopsTheStandbyTakesOverAndReplicatesAlone() {
+        Replica leader = startReplica("operator-0");
+        awaitLeaseHolder(leader);
+        Replica standby = startReplica("operator-1");
+        createReplication();
+        Map<String, String> clientIds = awaitReplicating(leader);
+        TestMqttClient probeSubscriber = client(siteB).subscribe("events/probe", 1);
+        TestMqttClient probePublisher = client(siteA);
+
+        long stoppedAt = System.nanoTime();
+        leader.stopAsProcessEnd();
+        awaitFlowing(probePublisher, probeSubscriber);
+        long replicatingAt = System.nanoTime();
+
+        assertThat(leaseHolder()).isEqualTo(standby.identity);
+        assertThat(leader.manager.channels(replicationName())).isEmpty();
+        assertThat(standby.clientIds()).isEqualTo(clientIds);
+        TAKEOVERS.add(String.format("Takeover after the leader stopped (lease %d ms, renew deadline %d ms, retry %d ms):"
+                + " standby applied the replication after %d ms, first message replicated after %d ms",
+                LEASE.leaseDuration().toMillis(), LEASE.renewDeadline().toMillis(), LEASE.retryPeriod().toMillis(),
+                (standby.applied.get(0) - stoppedAt) / 1_000_000, (replicatingAt - stoppedAt) / 1_000_000));
+
+        assertEveryMessageArrivesOncePerBroker("after-takeover");
+        assertThat(siteA.connectionsOf(clientIds.get("site-a"))).isEqualTo(2);
+        assertThat(siteB.connectionsOf(clientIds.get("site-b"))).isEqualTo(2);
+        assertNoSessionTakenOver();
+    }
+
+    @Test
+    void aLeaderCutOffFromTheApiServerStopsReplicatingBeforeTheStandbyStarts() {
+        Replica leader = startReplica("operator-0");
+        awaitLeaseHolder(leader);
+        Replica standby = startReplica("operator-1");
+        createReplication();
+        Map<String, String> clientIds = awaitReplicating(leader);
+        assertEveryMessageArrivesOncePerBroker("before");
+
+        long cutOffAt = System.nanoTime();
+        leader.client.close();
+
+        await().atMost(TIMEOUT).until(() -> !standby.applied.isEmpty());
+        assertThat(leader.lostLeaseAt).as("the cut-off leader stood down").isNotEmpty();
+        assertThat(leader.lostLeaseAt.get(0)).as("it stood down before the standby started").isLessThan(standby.applied.get(0));
+        assertThat(leader.manager.channels(replicationName())).isEmpty();
+        assertThat(leaseHolder()).isEqualTo(standby.identity);
+        TAKEOVERS.add(String.format("Leader cut off from the API server: it stood down after %d ms, the standby applied"
+                + " the replication after %d ms", (leader.lostLeaseAt.get(0) - cutOffAt) / 1_000_000,
+                (standby.applied.get(0) - cutOffAt) / 1_000_000));
+
+        awaitFlowing(client(siteA), client(siteB).subscribe("events/probe", 1));
+        assertEveryMessageArrivesOncePerBroker("after");
+        assertThat(siteA.connectionsOf(clientIds.get("site-a"))).isEqualTo(2);
+        assertThat(siteB.connectionsOf(clientIds.get("site-b"))).isEqualTo(2);
+        assertNoSessionTakenOver();
+    }
+
+    /** Writers on both brokers; a subscriber on each broker must see every message exactly once, in order. */
+    private void assertEveryMessageArrivesOncePerBroker(String round) {
+        TestMqttClient subscriberA = client(siteA).subscribe("events/#", 1);
+        TestMqttClient subscriberB = client(siteB).subscribe("events/#", 1);
+        TestMqttClient writerA = client(siteA);
+        TestMqttClient writerB = client(siteB);
+        List<String> fromA = IntStream.range(0, MESSAGES).mapToObj(i -> round + "-a-" + i).toList();
+        List<String> fromB = IntStream.range(0, MESSAGES).mapToObj(i -> round + "-b-" + i).toList();
+        for (int i = 0; i < MESSAGES; i++) {
+            writerA.publish("events/" + round + "/a", fromA.get(i), 1, false);
+            writerB.publish("events/" + round + "/b", fromB.get(i), 1, false);
+        }
+        List<TestMqttClient> subscribers = List.of(subscriberA, subscriberB);
+        await().atMost(TIMEOUT).until(() -> subscribers.stream().allMatch(subscriber ->
+                subscriber.received("events/" + round + "/a").size() >= MESSAGES
+                        && subscriber.received("events/" + round + "/b").size() >= MESSAGES));
+        // a second replicator would deliver its copies later than the first: give them time to show
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> subscribers.stream().allMatch(subscriber ->
+                subscriber.received("events/" + round + "/a").size() == MESSAGES
+                        && subscriber.received("events/" + round + "/b").size() == MESSAGES));
+        for (TestMqttClient subscriber : subscribers) {
+            assertThat(subscriber.receivedTexts("events/" + round + "/a")).containsExactlyElementsOf(fromA);
+            assertThat(subscriber.receivedTexts("events/" + round + "/b")).containsExactlyElementsOf(fromB);
+        }
+    }
+
+    /** Mosquitto logs it when a second connection with the same client id replaces the first. */
+    private void assertNoSessionTakenOver() {
+        assertThat(siteA.countInLog("already connected")).isZero();
+        assertThat(siteB.countInLog("already connected")).isZero();
+    }
+
+    private Replica startReplica(String identity) {
+        return track(new Replica(identity, apiServer.createClient()));
+    }
+
+    private void createReplication() {
+        admin.resource(replication(NAMESPACE, "sites", List.of(broker("site-a", siteA.url()), broker("site-b", siteB.url())),
+                List.of(stream("events/#")))).create();
+    }
+
+    private static String replicationName() {
+        return NAMESPACE + "/sites";
+    }
+
+    private Map<String, String> awaitReplicating(Replica replica) {
+        await().atMost(TIMEOUT).until(() -> replica.manager.channels(replicationName())
+                .map(channels -> channels.values().stream().allMatch(channel -> channel.status().state() == ConnectionState.CONNECTED))
+                .orElse(false));
+        awaitFlowing(client(siteA), client(siteB).subscribe("events/probe", 1));
+        return replica.clientIds();
+    }
+
+    private void awaitLeaseHolder(Replica replica) {
+        await().atMost(TIMEOUT).until(() -> replica.identity.equals(leaseHolder()));
+    }
+
+    private String leaseHolder() {
+        Lease lease = admin.leases().inNamespace(NAMESPACE).withName(LeaderLease.NAME).get();
+        return lease == null ? null : lease.getSpec().getHolderIdentity();
+    }
+
+    private static void awaitFlowing(TestMqttClient publisher, TestMqttClient subscriber) {
+        int[] probe = {0};
+        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
+            publisher.publish("events/probe", "probe-" + probe[0]++ + "-" + UUID.randomUUID(), 1, false);
+            return !subscriber.received("events/probe").isEmpty();
+        });
+    }
+
+    private TestMqttClient client(MosquittoBroker broker) {
+        return track(TestMqttClient.connect(broker.port()));
+    }
+
+    private <T extends AutoCloseable> T track(T closeable) {
+        closeables.add(closeable);
+        return closeable;
+    }
+
+    private static SelfSubjectRulesReview leasePermissions() {
+        return new SelfSubjectRulesReviewBuilder().withNewStatus().withIncomplete(false)
+                .withResourceRules(new ResourceRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases")
+                        .withVerbs("get", "create", "update", "patch").build())
+                .endStatus().build();
+    }
+
+    /** One operator pod: its own client, manager, reconciler and leader elector. */
+    private static final class Replica implements AutoCloseable {
+        final String identity;
+        final KubernetesClient client;
+        final ReplicationManager manager;
+        final Operator operator;
+        /** When this replica started replications (System.nanoTime). */
+        final List<Long> applied = Collections.synchronizedList(new ArrayList<>());
+        /** When this replica stood down after losing the Lease (System.nanoTime). */
+        final List<Long> lostLeaseAt = Collections.synchronizedList(new ArrayList<>());
+
+        Replica(String identity, KubernetesClient client) {
+            this.identity = identity;
+            this.client = client;
+            ConnectionChanges connectionChanges = new ConnectionChanges();
+            ReplicationObserver starts = new ReplicationObserver() {
+                @Override
+                public void applied(ReplicationDefinition definition) {
+                    applied.add(System.nanoTime());
+                }
+            };
+            manager = new ReplicationManager(List.of(connectionChanges, starts));
+            Clock clock = Clock.systemUTC();
+            // production's reaction to a lost Lease, without Quarkus.asyncExit
+            Runnable standDown = () -> {
+                manager.stopAll();
+                lostLeaseAt.add(System.nanoTime());
+            };
+            operator = new Operator(overrider -> overrider.withKubernetesClient(client)
+                    .withLeaderElectionConfiguration(LEASE.configuration(identity, standDown))
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withCloseClientOnStop(false)
+                    .withReconciliationTerminationTimeout(Duration.ofSeconds(5)));
+            operator.register(new MqttReplicationReconciler(manager, connectionChanges, new KubernetesEvents(client, clock), clock),
+                    configuration -> configuration.settingNamespaces(NAMESPACE));
+            operator.start();
+        }
+
+        Map<String, String> clientIds() {
+            Map<String, BrokerChannel> channels = manager.channels(replicationName()).orElseThrow();
+            Map<String, String> ids = new HashMap<>();
+            channels.forEach((name, channel) -> ids.put(name, channel.settings().clientId()));
+            return ids;
+        }
+
+        /** What ending the process does: the operator stops (the Lease is not released), the connections close. */
+        void stopAsProcessEnd() {
+            operator.stop();
+            manager.stopAll();
+        }
+
+        @Override
+        public void close() {
+            operator.stop();
+            manager.stopAll();
+            client.close();
+        }
+    }
+}
