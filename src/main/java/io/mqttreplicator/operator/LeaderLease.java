@@ -1,11 +1,14 @@
 package io.mqttreplicator.operator;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The Lease {@value #NAME} in the operator's namespace: only the replica holding it reconciles, so
@@ -13,9 +16,9 @@ import java.util.UUID;
  * over, as both derive the same client ids from the resource).
  *
  * <p>The holder renews the Lease every {@code retryPeriod}; when it cannot renew for
- * {@code renewDeadline} it stops leading. Another replica takes the Lease once it was not renewed
- * for {@code leaseDuration}. As {@code renewDeadline < leaseDuration}, a holder that cannot reach
- * the API server stops before anyone else may start.
+ * {@code renewDeadline} it stops replicating. Another replica takes the Lease once it was not
+ * renewed for {@code leaseDuration}. As {@code renewDeadline < leaseDuration}, a holder that cannot
+ * reach the API server stops before anyone else may start.
  */
 public record LeaderLease(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
 
@@ -33,20 +36,33 @@ public record LeaderLease(Duration leaseDuration, Duration renewDeadline, Durati
     }
 
     /**
-     * The leader election of one replica. {@code onStopLeading} runs when this replica held the
-     * Lease and no longer does: it could not renew it, or its operator was stopped.
+     * The leader election of one replica, whose client is {@code client}. {@code standDown} runs
+     * once when this replica held the Lease and must stop replicating: it could not renew the Lease
+     * within {@code renewDeadline} (see {@link LeaseWatchdog}), another replica holds it, or the
+     * operator was stopped.
      *
      * <p>The Java Operator SDK never exits by itself here: its {@code build()} (5.3.0) switches
      * exit-on-stop-leading off, and switched on it calls {@code System.exit} also during a graceful
-     * shutdown, which deadlocks in a JVM shutdown hook. The caller decides in {@code onStopLeading}.
+     * shutdown, which deadlocks in a JVM shutdown hook. {@code standDown} decides.
      */
-    LeaderElectionConfiguration configuration(String identity, Runnable onStopLeading) {
+    LeaderElectionConfiguration configuration(KubernetesClient client, String identity, Runnable standDown) {
+        AtomicBoolean stoodDown = new AtomicBoolean();
+        Runnable once = () -> {
+            if (stoodDown.compareAndSet(false, true)) {
+                standDown.run();
+            }
+        };
+        LeaseWatchdog watchdog = new LeaseWatchdog(client, this, identity, once, Clock.systemUTC());
+        Runnable stopLeading = () -> {
+            watchdog.stop();
+            once.run();
+        };
         return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(NAME)
                 .withIdentity(identity)
                 .withLeaseDuration(leaseDuration)
                 .withRenewDeadline(renewDeadline)
                 .withRetryPeriod(retryPeriod)
-                .withLeaderCallbacks(new LeaderCallbacks(() -> { }, onStopLeading, leader -> { }))
+                .withLeaderCallbacks(new LeaderCallbacks(watchdog::start, stopLeading, leader -> { }))
                 .build();
     }
 

@@ -1,5 +1,6 @@
 package io.mqttreplicator.operator;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.mqttreplicator.replication.ReplicationManager;
@@ -58,12 +59,12 @@ public class OperatorRunner {
     /** Leader election, active in the prod profile (the Quarkus Operator SDK's default). */
     @Produces
     @Singleton
-    LeaderElectionConfiguration leaderElection(ReplicationManager manager,
+    LeaderElectionConfiguration leaderElection(ReplicationManager manager, KubernetesClient client,
             @ConfigProperty(name = "pod.name") Optional<String> podName,
             @ConfigProperty(name = "hostname") Optional<String> hostname) {
         String identity = LeaderLease.identity(podName, hostname);
         LOG.infof("Leader election: Lease %s, identity %s", LEASE_NAME, identity);
-        return LeaderLease.DEFAULT.configuration(identity, () -> lostLease(manager));
+        return LeaderLease.DEFAULT.configuration(client, identity, () -> lostLease(manager));
     }
 
     /**

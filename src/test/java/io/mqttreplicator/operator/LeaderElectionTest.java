@@ -58,7 +58,7 @@ import org.junit.jupiter.api.Test;
 class LeaderElectionTest {
 
     private static final String NAMESPACE = "test";
-    private static final LeaderLease LEASE = new LeaderLease(Duration.ofSeconds(2), Duration.ofMillis(1500),
+    private static final LeaderLease LEASE = new LeaderLease(Duration.ofSeconds(3), Duration.ofMillis(1500),
             Duration.ofMillis(250));
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final int MESSAGES = 50;
@@ -165,24 +165,27 @@ class LeaderElectionTest {
 
     @Test
     void aLeaderCutOffFromTheApiServerStopsReplicatingBeforeTheStandbyStarts() {
-        Replica leader = startReplica("operator-0");
+        ApiServerLink link = track(new ApiServerLink(apiServer.getPort()));
+        Replica leader = track(new Replica("operator-0",
+                apiServer.createClient(builder -> builder.editOrNewConfig().withMasterUrl(link.url()).endConfig())));
         awaitLeaseHolder(leader);
         Replica standby = startReplica("operator-1");
         createReplication();
         Map<String, String> clientIds = awaitReplicating(leader);
         assertEveryMessageArrivesOncePerBroker("before");
 
-        long cutOffAt = System.nanoTime();
-        leader.client.close();
+        long cutAt = System.nanoTime();
+        link.cut();
 
         await().atMost(TIMEOUT).until(() -> !standby.applied.isEmpty());
         assertThat(leader.lostLeaseAt).as("the cut-off leader stood down").isNotEmpty();
         assertThat(leader.lostLeaseAt.get(0)).as("it stood down before the standby started").isLessThan(standby.applied.get(0));
         assertThat(leader.manager.channels(replicationName())).isEmpty();
         assertThat(leaseHolder()).isEqualTo(standby.identity);
-        TAKEOVERS.add(String.format("Leader cut off from the API server: it stood down after %d ms, the standby applied"
-                + " the replication after %d ms", (leader.lostLeaseAt.get(0) - cutOffAt) / 1_000_000,
-                (standby.applied.get(0) - cutOffAt) / 1_000_000));
+        TAKEOVERS.add(String.format("Leader cut off from the API server (lease %d ms, renew deadline %d ms, retry %d ms):"
+                + " it stood down after %d ms, the standby applied the replication after %d ms",
+                LEASE.leaseDuration().toMillis(), LEASE.renewDeadline().toMillis(), LEASE.retryPeriod().toMillis(),
+                (leader.lostLeaseAt.get(0) - cutAt) / 1_000_000, (standby.applied.get(0) - cutAt) / 1_000_000));
 
         awaitFlowing(client(siteA), client(siteB).subscribe("events/probe", 1));
         assertEveryMessageArrivesOncePerBroker("after");
@@ -306,7 +309,7 @@ class LeaderElectionTest {
                 lostLeaseAt.add(System.nanoTime());
             };
             operator = new Operator(overrider -> overrider.withKubernetesClient(client)
-                    .withLeaderElectionConfiguration(LEASE.configuration(identity, standDown))
+                    .withLeaderElectionConfiguration(LEASE.configuration(client, identity, standDown))
                     .withUseSSAToPatchPrimaryResource(false)
                     .withCloseClientOnStop(false)
                     .withReconciliationTerminationTimeout(Duration.ofSeconds(5)));
