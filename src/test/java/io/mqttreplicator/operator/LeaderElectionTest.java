@@ -7,31 +7,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.javaoperatorsdk.operator.Operator;
 import io.mqttreplicator.broker.BrokerChannel;
 import io.mqttreplicator.broker.ConnectionState;
-import io.mqttreplicator.operator.api.v1alpha1.MqttReplication;
 import io.mqttreplicator.replication.ReplicationDefinition;
 import io.mqttreplicator.replication.ReplicationManager;
 import io.mqttreplicator.replication.ReplicationObserver;
 import io.mqttreplicator.testing.MosquittoBroker;
 import io.mqttreplicator.testing.TestMqttClient;
-import java.net.InetAddress;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +26,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -50,14 +36,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two operator replicas, each with its own Kubernetes client, manager and reconciler, as two pods
- * would run them, against one API server (the fabric8 mock API server in CRUD mode, which keeps
- * the Lease and rejects stale updates of it) and real Mosquitto brokers. Plain JUnit: two operators
+ * would run them, against one API server ({@link MockApiServer}) and real Mosquitto brokers. Plain JUnit: two operators
  * cannot share one Quarkus application. The Lease timings are shortened; everything else is the
  * production {@link LeaderLease} configuration, with the replica's exit on a lost Lease left out.
  */
 class LeaderElectionTest {
 
-    private static final String NAMESPACE = "test";
+    private static final String NAMESPACE = MockApiServer.NAMESPACE;
     private static final LeaderLease LEASE = new LeaderLease(Duration.ofSeconds(3), Duration.ofMillis(1500),
             Duration.ofMillis(250));
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -65,22 +50,15 @@ class LeaderElectionTest {
     private static final List<String> TAKEOVERS = Collections.synchronizedList(new ArrayList<>());
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    private KubernetesMockServer apiServer;
+    private MockApiServer apiServer;
     private KubernetesClient admin;
     private MosquittoBroker siteA;
     private MosquittoBroker siteB;
 
     @BeforeEach
     void startApiServerAndBrokers() {
-        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-        apiServer = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-                new KubernetesMixedDispatcher(responses), false);
-        apiServer.init(InetAddress.getLoopbackAddress(), 0);
-        // the Java Operator SDK checks its Lease permissions before electing; CRUD mode would echo the request
-        apiServer.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-                .andReturn(201, leasePermissions()).always();
-        admin = apiServer.createClient();
-        admin.apiextensions().v1().customResourceDefinitions().load(Path.of("k8s", "01-crd.yaml").toFile()).create();
+        apiServer = track(new MockApiServer());
+        admin = apiServer.admin();
         siteA = track(MosquittoBroker.builder().name("site-a").start());
         siteB = track(MosquittoBroker.builder().name("site-b").start());
     }
@@ -90,8 +68,6 @@ class LeaderElectionTest {
         for (int i = closeables.size() - 1; i >= 0; i--) {
             closeables.get(i).close();
         }
-        admin.close();
-        apiServer.destroy();
     }
 
     @AfterAll
@@ -165,9 +141,8 @@ class LeaderElectionTest {
 
     @Test
     void aLeaderCutOffFromTheApiServerStopsReplicatingBeforeTheStandbyStarts() {
-        ApiServerLink link = track(new ApiServerLink(apiServer.getPort()));
-        Replica leader = track(new Replica("operator-0",
-                apiServer.createClient(builder -> builder.editOrNewConfig().withMasterUrl(link.url()).endConfig())));
+        ApiServerLink link = track(new ApiServerLink(apiServer.port()));
+        Replica leader = track(new Replica("operator-0", apiServer.newClient(link)));
         awaitLeaseHolder(leader);
         Replica standby = startReplica("operator-1");
         createReplication();
@@ -227,7 +202,7 @@ class LeaderElectionTest {
     }
 
     private Replica startReplica(String identity) {
-        return track(new Replica(identity, apiServer.createClient()));
+        return track(new Replica(identity, apiServer.newClient()));
     }
 
     private void createReplication() {
@@ -252,8 +227,7 @@ class LeaderElectionTest {
     }
 
     private String leaseHolder() {
-        Lease lease = admin.leases().inNamespace(NAMESPACE).withName(LeaderLease.NAME).get();
-        return lease == null ? null : lease.getSpec().getHolderIdentity();
+        return apiServer.leaseHolder();
     }
 
     private static void awaitFlowing(TestMqttClient publisher, TestMqttClient subscriber) {
@@ -271,13 +245,6 @@ class LeaderElectionTest {
     private <T extends AutoCloseable> T track(T closeable) {
         closeables.add(closeable);
         return closeable;
-    }
-
-    private static SelfSubjectRulesReview leasePermissions() {
-        return new SelfSubjectRulesReviewBuilder().withNewStatus().withIncomplete(false)
-                .withResourceRules(new ResourceRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases")
-                        .withVerbs("get", "create", "update", "patch").build())
-                .endStatus().build();
     }
 
     /** One operator pod: its own client, manager, reconciler and leader elector. */
