@@ -1,14 +1,19 @@
 package io.mqttreplicator.operator;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.mqttreplicator.replication.ReplicationManager;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
 
 /**
  * The Lease {@value #NAME} in the operator's namespace: only the replica holding it reconciles, so
@@ -23,6 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public record LeaderLease(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
 
     public static final String NAME = "mqtt-replicator-leader";
+
+    private static final Logger LOG = Logger.getLogger(LeaderLease.class);
 
     /** The Java Operator SDK's timings: 15 s lease, 10 s renew deadline, 2 s retry period. */
     public static final LeaderLease DEFAULT = new LeaderLease(LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
@@ -64,6 +71,31 @@ public record LeaderLease(Duration leaseDuration, Duration renewDeadline, Durati
                 .withRetryPeriod(retryPeriod)
                 .withLeaderCallbacks(new LeaderCallbacks(watchdog::start, stopLeading, leader -> { }))
                 .build();
+    }
+
+    /**
+     * Ends this replica's part in leader election when it shuts down: its elector stops (it could
+     * otherwise renew or take the Lease again), its replications stop, then it gives the Lease up
+     * if it holds it, so that a standby takes over within a retry period instead of waiting for the
+     * Lease to expire. The Java Operator SDK never releases it (fabric8's release-on-cancel is off).
+     * {@code operator} must not close {@code client} when it stops.
+     */
+    static void handOver(Operator operator, ReplicationManager manager, KubernetesClient client, String identity) {
+        operator.stop();
+        manager.stopAll();
+        try {
+            Lease lease = client.leases().inNamespace(client.getNamespace()).withName(NAME).get();
+            if (lease == null || lease.getSpec() == null || !identity.equals(lease.getSpec().getHolderIdentity())) {
+                return;
+            }
+            lease.getSpec().setHolderIdentity(null);
+            lease.getSpec().setLeaseDurationSeconds(1);
+            // an update, not a patch: it fails if another replica took the Lease since the read
+            client.resource(lease).update();
+            LOG.infof("Gave the Lease %s up", NAME);
+        } catch (KubernetesClientException e) {
+            LOG.warnf("Could not give the Lease %s up, a standby takes over when it expires: %s", NAME, e.getMessage());
+        }
     }
 
     /**

@@ -21,7 +21,7 @@ import org.jboss.logging.Logger;
  * that standalone mode never contacts a Kubernetes API. In operator mode only the holder of the
  * {@link LeaderLease} (in the operator's namespace) reconciles, so two replicas never run the same
  * replication twice; a replica that loses the Lease stops every replication at once and exits, to
- * be restarted as a standby.
+ * be restarted as a standby, and a replica that shuts down hands the Lease over.
  */
 @ApplicationScoped
 public class OperatorRunner {
@@ -33,6 +33,12 @@ public class OperatorRunner {
     private final Instance<Operator> operator;
     private volatile boolean started;
     private volatile boolean shuttingDown;
+    private volatile boolean leaseLost;
+    private volatile LeaderElected elected;
+
+    /** What a replica that takes part in leader election needs to hand the Lease over. */
+    private record LeaderElected(ReplicationManager manager, KubernetesClient client, String identity) {
+    }
 
     OperatorRunner(Instance<Operator> operator) {
         this.operator = operator;
@@ -64,6 +70,7 @@ public class OperatorRunner {
             @ConfigProperty(name = "hostname") Optional<String> hostname) {
         String identity = LeaderLease.identity(podName, hostname);
         LOG.infof("Leader election: Lease %s, identity %s", LEASE_NAME, identity);
+        elected = new LeaderElected(manager, client, identity);
         return LeaderLease.DEFAULT.configuration(client, identity, () -> lostLease(manager));
     }
 
@@ -76,6 +83,7 @@ public class OperatorRunner {
         if (shuttingDown) {
             return;
         }
+        leaseLost = true;
         LOG.errorf("Lost the Lease %s: stopping every replication and exiting", LEASE_NAME);
         manager.stopAll();
         Quarkus.asyncExit(1);
@@ -83,6 +91,10 @@ public class OperatorRunner {
 
     void onShutdown(@Observes ShutdownEvent event) {
         shuttingDown = true;
+        LeaderElected replica = elected;
+        if (started && replica != null && !leaseLost) {
+            LeaderLease.handOver(operator.get(), replica.manager(), replica.client(), replica.identity());
+        }
     }
 
     /** The clock of status timestamps and events. */

@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -112,7 +113,19 @@ class LeaderElectionTest {
     }
 
     @RepeatedTest(3)
-    void whenTheLeaderStopsTheStandbyTakesOverAndReplicatesAlone() {
+    void aLeaderThatShutsDownHandsTheLeaseOverAndTheStandbyReplicatesAlone() {
+        long takeover = takeOver(Replica::shutDown, "shut down (Lease handed over)");
+        assertThat(Duration.ofNanos(takeover)).as("the standby did not wait for the Lease to expire")
+                .isLessThan(LEASE.leaseDuration());
+    }
+
+    @RepeatedTest(3)
+    void whenTheLeaderCrashesTheStandbyTakesOverOnceTheLeaseExpiresAndReplicatesAlone() {
+        takeOver(Replica::crash, "crashed (Lease left to expire)");
+    }
+
+    /** Stops the leader as {@code stop} says; returns the nanoseconds until the standby started replicating. */
+    private long takeOver(Consumer<Replica> stop, String how) {
         Replica leader = startReplica("operator-0");
         awaitLeaseHolder(leader);
         Replica standby = startReplica("operator-1");
@@ -122,15 +135,15 @@ class LeaderElectionTest {
         TestMqttClient probePublisher = client(siteA);
 
         long stoppedAt = System.nanoTime();
-        leader.stopAsProcessEnd();
+        stop.accept(leader);
         awaitFlowing(probePublisher, probeSubscriber);
         long replicatingAt = System.nanoTime();
 
         assertThat(leaseHolder()).isEqualTo(standby.identity);
         assertThat(leader.manager.channels(replicationName())).isEmpty();
         assertThat(standby.clientIds()).isEqualTo(clientIds);
-        TAKEOVERS.add(String.format("Takeover after the leader stopped (lease %d ms, renew deadline %d ms, retry %d ms):"
-                + " standby applied the replication after %d ms, first message replicated after %d ms",
+        TAKEOVERS.add(String.format("Takeover after the leader %s (lease %d ms, renew deadline %d ms, retry %d ms):"
+                + " standby applied the replication after %d ms, first message replicated after %d ms", how,
                 LEASE.leaseDuration().toMillis(), LEASE.renewDeadline().toMillis(), LEASE.retryPeriod().toMillis(),
                 (standby.applied.get(0) - stoppedAt) / 1_000_000, (replicatingAt - stoppedAt) / 1_000_000));
 
@@ -138,6 +151,7 @@ class LeaderElectionTest {
         assertThat(siteA.connectionsOf(clientIds.get("site-a"))).isEqualTo(2);
         assertThat(siteB.connectionsOf(clientIds.get("site-b"))).isEqualTo(2);
         assertNoSessionTakenOver();
+        return standby.applied.get(0) - stoppedAt;
     }
 
     @Test
@@ -293,8 +307,13 @@ class LeaderElectionTest {
             return ids;
         }
 
-        /** What ending the process does: the operator stops (the Lease is not released), the connections close. */
-        void stopAsProcessEnd() {
+        /** What the production shutdown does. */
+        void shutDown() {
+            LeaderLease.handOver(operator, manager, client, identity);
+        }
+
+        /** As for the Lease, a crash: no more renewals, and the Lease is left to expire. */
+        void crash() {
             operator.stop();
             manager.stopAll();
         }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The packaged program in operator mode (prod profile, so with leader election and its production
  * timings) against the mock API server: it holds the Lease under its pod name, and when it is cut
  * off from the API server it closes its broker connections and exits, so that Kubernetes restarts
- * it as a standby.
+ * it as a standby; when it is stopped (SIGTERM) it hands the Lease over.
  */
 class OperatorProcessIT {
 
@@ -79,6 +79,45 @@ class OperatorProcessIT {
                         .contains("standing down");
                 System.out.printf("Packaged operator cut off from the API server (lease %s, renew deadline %s): exited after %d ms%n",
                         LeaderLease.DEFAULT.leaseDuration(), LeaderLease.DEFAULT.renewDeadline(), exitedAfter);
+            } finally {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void onSigtermItClosesItsConnectionsAndGivesTheLeaseUp() throws Exception {
+        try (MockApiServer apiServer = new MockApiServer();
+                MosquittoBroker siteA = MosquittoBroker.builder().name("site-a").start();
+                MosquittoBroker siteB = MosquittoBroker.builder().name("site-b").start();
+                TestMqttClient publisher = TestMqttClient.connect(siteA.port());
+                TestMqttClient subscriber = TestMqttClient.connect(siteB.port()).subscribe("events/#", 1)) {
+            apiServer.admin().resource(replication(MockApiServer.NAMESPACE, "sites",
+                    List.of(broker("site-a", siteA.url()), broker("site-b", siteB.url())), List.of(stream("events/#")))).create();
+            Process process = start(Map.of(
+                    "MQTT_REPLICATOR_MODE", "operator",
+                    "QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", "http://127.0.0.1:" + apiServer.port() + "/",
+                    "QUARKUS_KUBERNETES_CLIENT_NAMESPACE", MockApiServer.NAMESPACE,
+                    "POD_NAME", POD_NAME,
+                    "QUARKUS_HTTP_HOST", "127.0.0.1",
+                    "QUARKUS_HTTP_PORT", String.valueOf(freePort())));
+            try {
+                await().atMost(Duration.ofSeconds(90)).until(() -> POD_NAME.equals(apiServer.leaseHolder()) || !process.isAlive());
+                assertThat(process.isAlive()).as("the operator runs; its output is in " + directory).isTrue();
+                int[] sent = {0};
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                    publisher.publish("events/door", "opened-" + sent[0]++, 1, false);
+                    return !subscriber.received("events/door").isEmpty();
+                });
+                String clientIdA = replicatorClientId(siteA);
+
+                process.destroy();
+
+                assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("SIGTERM stops it").isTrue();
+                assertThat(apiServer.leaseHolder()).as("the Lease was given up").isNull();
+                assertThat(siteA.countInLog("Client " + clientIdA + " disconnected.")).as("a clean MQTT DISCONNECT").isEqualTo(1);
+                assertThat(Files.readString(directory.resolve("stdout"), StandardCharsets.UTF_8))
+                        .contains("Gave the Lease mqtt-replicator-leader up");
             } finally {
                 process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
