@@ -31,9 +31,9 @@ final class LeaseWatchdog {
     private final String identity;
     private final Runnable standDown;
     private final Clock clock;
+    private final AtomicBoolean fired = new AtomicBoolean();
     private ScheduledExecutorService reader;
     private ScheduledExecutorService checker;
-    private final AtomicBoolean fired = new AtomicBoolean();
     private volatile Instant lastRenewalSeen;
 
     LeaseWatchdog(KubernetesClient client, LeaderLease lease, String identity, Runnable standDown, Clock clock) {

@@ -34,10 +34,10 @@ public class OperatorRunner {
     private volatile boolean started;
     private volatile boolean shuttingDown;
     private volatile boolean leaseLost;
-    private volatile LeaderElected elected;
+    private volatile Candidate candidate;
 
-    /** What a replica that takes part in leader election needs to hand the Lease over. */
-    private record LeaderElected(ReplicationManager manager, KubernetesClient client, String identity) {
+    /** This replica as a candidate for the Lease: what it needs to hand the Lease over. */
+    private record Candidate(ReplicationManager manager, KubernetesClient client, String identity) {
     }
 
     OperatorRunner(Instance<Operator> operator) {
@@ -70,7 +70,7 @@ public class OperatorRunner {
             @ConfigProperty(name = "hostname") Optional<String> hostname) {
         String identity = LeaderLease.identity(podName, hostname);
         LOG.infof("Leader election: Lease %s, identity %s", LEASE_NAME, identity);
-        elected = new LeaderElected(manager, client, identity);
+        candidate = new Candidate(manager, client, identity);
         return LeaderLease.DEFAULT.configuration(client, identity, () -> lostLease(manager));
     }
 
@@ -91,7 +91,7 @@ public class OperatorRunner {
 
     void onShutdown(@Observes ShutdownEvent event) {
         shuttingDown = true;
-        LeaderElected replica = elected;
+        Candidate replica = candidate;
         if (started && replica != null && !leaseLost) {
             LeaderLease.handOver(operator.get(), replica.manager(), replica.client(), replica.identity());
         }

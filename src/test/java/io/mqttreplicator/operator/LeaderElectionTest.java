@@ -21,6 +21,7 @@ import io.mqttreplicator.testing.MosquittoBroker;
 import io.mqttreplicator.testing.TestMqttClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -114,18 +115,26 @@ class LeaderElectionTest {
 
     @RepeatedTest(3)
     void aLeaderThatShutsDownHandsTheLeaseOverAndTheStandbyReplicatesAlone() {
-        long takeover = takeOver(Replica::shutDown, "shut down (Lease handed over)");
-        assertThat(Duration.ofNanos(takeover)).as("the standby did not wait for the Lease to expire")
-                .isLessThan(LEASE.leaseDuration());
+        Takeover takeover = takeOver(Replica::shutDown, "shut down (Lease handed over)");
+        assertThat(takeover.standbyAcquiredAt()).as("the standby did not wait for the Lease to expire")
+                .isBefore(takeover.leaseExpiredAt());
     }
 
     @RepeatedTest(3)
     void whenTheLeaderCrashesTheStandbyTakesOverOnceTheLeaseExpiresAndReplicatesAlone() {
-        takeOver(Replica::crash, "crashed (Lease left to expire)");
+        Takeover takeover = takeOver(Replica::crash, "crashed (Lease left to expire)");
+        assertThat(takeover.standbyAcquiredAt()).isAfterOrEqualTo(takeover.leaseExpiredAt());
     }
 
-    /** Stops the leader as {@code stop} says; returns the nanoseconds until the standby started replicating. */
-    private long takeOver(Consumer<Replica> stop, String how) {
+    /**
+     * When the standby took the Lease, and when the leader's Lease expired at the earliest (its
+     * last renewal seen before it stopped, plus the lease duration), both on the Lease's clock.
+     */
+    private record Takeover(ZonedDateTime standbyAcquiredAt, ZonedDateTime leaseExpiredAt) {
+    }
+
+    /** Stops the leader as {@code stop} says, once it replicates; the standby must take over alone. */
+    private Takeover takeOver(Consumer<Replica> stop, String how) {
         Replica leader = startReplica("operator-0");
         awaitLeaseHolder(leader);
         Replica standby = startReplica("operator-1");
@@ -134,6 +143,7 @@ class LeaderElectionTest {
         TestMqttClient probeSubscriber = client(siteB).subscribe("events/probe", 1);
         TestMqttClient probePublisher = client(siteA);
 
+        Lease beforeStop = apiServer.lease();
         long stoppedAt = System.nanoTime();
         stop.accept(leader);
         awaitFlowing(probePublisher, probeSubscriber);
@@ -151,7 +161,8 @@ class LeaderElectionTest {
         assertThat(siteA.connectionsOf(clientIds.get("site-a"))).isEqualTo(2);
         assertThat(siteB.connectionsOf(clientIds.get("site-b"))).isEqualTo(2);
         assertNoSessionTakenOver();
-        return standby.applied.get(0) - stoppedAt;
+        return new Takeover(apiServer.lease().getSpec().getAcquireTime(),
+                beforeStop.getSpec().getRenewTime().plus(LEASE.leaseDuration()));
     }
 
     @Test

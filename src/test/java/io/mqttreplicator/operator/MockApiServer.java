@@ -60,9 +60,14 @@ final class MockApiServer implements AutoCloseable {
         return admin;
     }
 
+    /** The leader Lease, or null. */
+    Lease lease() {
+        return admin.leases().inNamespace(NAMESPACE).withName(LeaderLease.NAME).get();
+    }
+
     /** Who holds the leader Lease, or null. */
     String leaseHolder() {
-        Lease lease = admin.leases().inNamespace(NAMESPACE).withName(LeaderLease.NAME).get();
+        Lease lease = lease();
         return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
     }
 
