@@ -99,14 +99,16 @@ public record LeaderLease(Duration leaseDuration, Duration renewDeadline, Durati
     }
 
     /**
-     * The name a replica holds the Lease under, shown by {@code kubectl get lease}: the pod name
-     * (env POD_NAME from the downward API), else the host name, which Kubernetes sets to the pod
-     * name unless the pod uses the host's network, else a random id. Two live replicas must never
-     * share it: both would consider themselves the holder.
+     * The name a replica holds the Lease under, shown by {@code kubectl get lease}. Two live
+     * replicas must never share it: both would consider themselves the holder. The pod name (env
+     * POD_NAME from the downward API) is unique in the namespace. Without it, the host name (which
+     * Kubernetes sets to the pod name, but to the node's name under {@code hostNetwork}) gets a
+     * random suffix, as client-go does; without either, a random id.
      */
     static String identity(Optional<String> podName, Optional<String> hostname) {
+        String random = UUID.randomUUID().toString();
         return podName.filter(name -> !name.isBlank())
-                .or(() -> hostname.filter(name -> !name.isBlank()))
-                .orElseGet(() -> UUID.randomUUID().toString());
+                .or(() -> hostname.filter(name -> !name.isBlank()).map(name -> name + "_" + random))
+                .orElse(random);
     }
 }

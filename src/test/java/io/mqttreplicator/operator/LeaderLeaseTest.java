@@ -31,13 +31,13 @@ class LeaderLeaseTest {
     }
 
     @Test
-    void theIdentityIsThePodNameThenTheHostNameThenARandomId() {
+    void theIdentityIsThePodNameElseTheHostNameWithARandomSuffixElseARandomId() {
         assertThat(LeaderLease.identity(Optional.of("mqtt-replicator-7d9f-x2"), Optional.of("node-1")))
                 .isEqualTo("mqtt-replicator-7d9f-x2");
-        assertThat(LeaderLease.identity(Optional.of(" "), Optional.of("mqtt-replicator-7d9f-x2")))
-                .isEqualTo("mqtt-replicator-7d9f-x2");
-        String random = LeaderLease.identity(Optional.empty(), Optional.empty());
-        assertThat(random).hasSize(36).isNotEqualTo(LeaderLease.identity(Optional.empty(), Optional.empty()));
+        String fromHost = LeaderLease.identity(Optional.of(" "), Optional.of("node-1"));
+        assertThat(fromHost).matches("node-1_[0-9a-f-]{36}")
+                .as("two replicas on one host network").isNotEqualTo(LeaderLease.identity(Optional.empty(), Optional.of("node-1")));
+        assertThat(LeaderLease.identity(Optional.empty(), Optional.empty())).matches("[0-9a-f-]{36}");
     }
 
     @Test
