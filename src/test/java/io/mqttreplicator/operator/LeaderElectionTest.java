@@ -38,9 +38,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two operator replicas, each with its own Kubernetes client, manager and reconciler, as two pods
- * would run them, against one API server ({@link MockApiServer}) and real Mosquitto brokers. Plain JUnit: two operators
- * cannot share one Quarkus application. The Lease timings are shortened; everything else is the
- * production {@link LeaderLease} configuration, with the replica's exit on a lost Lease left out.
+ * would run them, against one API server ({@link MockApiServer}) and real Mosquitto brokers: only
+ * the Lease holder replicates, and the standby takes over alone when the holder shuts down,
+ * crashes, or is cut off from the API server. Plain JUnit: two operators cannot share one Quarkus
+ * application. The Lease timings are shortened; everything else is the production
+ * {@link LeaderLease} configuration, with the replica's exit on a lost Lease left out (the packaged
+ * program's exit is in {@link OperatorProcessIT}).
  */
 class LeaderElectionTest {
 
