@@ -1,30 +1,44 @@
 package io.mqttreplicator.operator;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.mqttreplicator.replication.ReplicationManager;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * Starts the operator in operator mode only (quarkus.operator-sdk.start-operator is false), so
  * that standalone mode never contacts a Kubernetes API. In operator mode only the holder of the
- * Lease {@value #LEASE_NAME} (in the operator's namespace) reconciles, so two replicas never run
- * the same replication twice; a replica that loses the Lease exits and is restarted as a standby.
+ * {@link LeaderLease} (in the operator's namespace) reconciles, so two replicas never run the same
+ * replication twice; a replica that loses the Lease stops every replication at once and exits, to
+ * be restarted as a standby, and a replica that shuts down hands the Lease over.
  */
 @ApplicationScoped
 public class OperatorRunner {
 
-    public static final String LEASE_NAME = "mqtt-replicator-leader";
+    public static final String LEASE_NAME = LeaderLease.NAME;
 
     private static final Logger LOG = Logger.getLogger(OperatorRunner.class);
 
     private final Instance<Operator> operator;
     private volatile boolean started;
+    private volatile boolean shuttingDown;
+    private volatile boolean leaseLost;
+    private volatile Candidate candidate;
+
+    /** This replica as a candidate for the Lease: what it needs to hand the Lease over. */
+    private record Candidate(ReplicationManager manager, KubernetesClient client, String identity) {
+    }
 
     OperatorRunner(Instance<Operator> operator) {
         this.operator = operator;
@@ -51,12 +65,36 @@ public class OperatorRunner {
     /** Leader election, active in the prod profile (the Quarkus Operator SDK's default). */
     @Produces
     @Singleton
-    static LeaderElectionConfiguration leaderElection() {
-        // JOSDK 5.3's build() turns off the exit on a lost Lease (fixed upstream by
-        // java-operator-sdk#3619): the former leader would go on reconciling beside the new one.
-        // With the exit on, Operator.stop() in a shutdown hook deadlocks before JOSDK 5.3.5
-        // (java-operator-sdk#3383); nothing here calls it (quarkus.operator-sdk.start-operator=false).
-        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME).buildForTest(true);
+    LeaderElectionConfiguration leaderElection(ReplicationManager manager, KubernetesClient client,
+            @ConfigProperty(name = "pod.name") Optional<String> podName,
+            @ConfigProperty(name = "hostname") Optional<String> hostname) {
+        String identity = LeaderLease.identity(podName, hostname);
+        LOG.infof("Leader election: Lease %s, identity %s", LEASE_NAME, identity);
+        candidate = new Candidate(manager, client, identity);
+        return LeaderLease.DEFAULT.configuration(client, identity, () -> lostLease(manager));
+    }
+
+    /**
+     * The Java Operator SDK does not stop reconciling when the Lease is lost, and this replica's
+     * elector never competes again: stop replicating before another replica may take over, then
+     * exit so that Kubernetes restarts the pod as a standby.
+     */
+    private void lostLease(ReplicationManager manager) {
+        if (shuttingDown) {
+            return;
+        }
+        leaseLost = true;
+        LOG.errorf("Lost the Lease %s: stopping every replication and exiting", LEASE_NAME);
+        manager.stopAll();
+        Quarkus.asyncExit(1);
+    }
+
+    void onShutdown(@Observes ShutdownEvent event) {
+        shuttingDown = true;
+        Candidate replica = candidate;
+        if (started && replica != null && !leaseLost) {
+            LeaderLease.handOver(operator.get(), replica.manager(), replica.client(), replica.identity());
+        }
     }
 
     /** The clock of status timestamps and events. */

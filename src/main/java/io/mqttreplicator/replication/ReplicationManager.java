@@ -35,6 +35,7 @@ public class ReplicationManager {
 
     private final Map<String, RunningReplication> running = new HashMap<>();
     private final List<ReplicationObserver> observers;
+    private boolean stopped;
 
     /** Without observers (tests, benchmarks). */
     public ReplicationManager() {
@@ -52,6 +53,10 @@ public class ReplicationManager {
 
     /** Starts the replication, or brings a running one with the same name to this definition. */
     public synchronized void apply(ReplicationDefinition definition) {
+        if (stopped) {
+            LOG.debugf("Not applying replication %s: this process no longer replicates", definition.name());
+            return;
+        }
         RunningReplication current = running.get(definition.name());
         if (current == null) {
             LOG.infof("Starting replication %s: %d brokers, %d topic rules", definition.name(),
@@ -82,8 +87,14 @@ public class ReplicationManager {
                 .map(replication -> Collections.unmodifiableMap(new LinkedHashMap<>(replication.channels)));
     }
 
+    /**
+     * Stops every replication and ignores later {@link #apply} calls: this process no longer
+     * replicates (it shuts down, or it lost the operator's leader Lease). A connection closed here
+     * may still trigger a reconciliation, which must not start the replication again.
+     */
     @PreDestroy
-    synchronized void closeAll() {
+    public synchronized void stopAll() {
+        stopped = true;
         List.copyOf(running.keySet()).forEach(this::remove);
     }
 

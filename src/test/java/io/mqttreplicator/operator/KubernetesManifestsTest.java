@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
@@ -192,6 +193,15 @@ class KubernetesManifestsTest {
         assertThat(container.getImage()).isEqualTo("ghcr.io/mqtt-replicator/mqtt-replicator:" + projectVersion().replace("-SNAPSHOT", ""));
         assertThat(deployment.getSpec().getSelector().getMatchLabels())
                 .isEqualTo(deployment.getSpec().getTemplate().getMetadata().getLabels());
+    }
+
+    @Test
+    void eachReplicaHoldsTheLeaseUnderItsPodName() {
+        EnvVar podName = container().getEnv().stream()
+                .filter(variable -> variable.getName().equals("POD_NAME"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("the Deployment does not set POD_NAME"));
+        assertThat(podName.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
     }
 
     @Test
