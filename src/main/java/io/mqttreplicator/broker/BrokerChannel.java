@@ -604,7 +604,9 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         }
         SSLException ssl = find(e, SSLException.class);
         if (ssl != null) {
-            return "TLS failed: " + ssl.getMessage();
+            // the trust manager's own explanation, when the broker's certificate was the problem
+            CertificateException certificate = find(ssl, CertificateException.class);
+            return "TLS failed: " + (certificate != null ? certificate.getMessage() : ssl.getMessage());
         }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {

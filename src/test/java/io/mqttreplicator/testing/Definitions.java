@@ -1,6 +1,8 @@
 package io.mqttreplicator.testing;
 
 import io.mqttreplicator.broker.BrokerSettings;
+import io.mqttreplicator.broker.BrokerSettings.Credentials;
+import io.mqttreplicator.broker.BrokerSettings.TlsSettings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -20,5 +22,20 @@ public final class Definitions {
         return new BrokerSettings(name, List.of(URI.create(url)), false, 4, maxQos,
                 "test-" + name + "-" + Integer.toHexString(url.hashCode()), false, Duration.ofSeconds(30),
                 Duration.ofMillis(200), Duration.ofSeconds(5), Optional.empty(), BrokerSettings.TlsSettings.DEFAULT);
+    }
+
+    /** A broker with TLS material and, if not null, a user name and password. */
+    public static BrokerSettings broker(String name, String url, Credentials credentials, TlsSettings tls) {
+        return new BrokerSettings(name, List.of(URI.create(url)), false, 4, 2,
+                "test-" + name + "-" + Integer.toHexString(url.hashCode()), false, Duration.ofSeconds(30),
+                Duration.ofMillis(200), Duration.ofSeconds(5), Optional.ofNullable(credentials), tls);
+    }
+
+    /** A broker with several addresses, tried in order. */
+    public static BrokerSettings failover(String name, boolean roundRobin, String... urls) {
+        return new BrokerSettings(name, List.of(urls).stream().map(URI::create).toList(), roundRobin, 4, 2,
+                "test-" + name + "-" + Integer.toHexString(String.join(",", urls).hashCode()), false,
+                Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ofSeconds(5), Optional.empty(),
+                BrokerSettings.TlsSettings.DEFAULT);
     }
 }

@@ -1,0 +1,14 @@
+package io.mqttreplicator.testing;
+
+/** A broker a test runs on 127.0.0.1: a Mosquitto process or an embedded Java broker. */
+public interface TestBroker extends AutoCloseable {
+
+    /** The plain MQTT port, for test clients. */
+    int port();
+
+    /** The address the replicator is given. */
+    String url();
+
+    @Override
+    void close();
+}
