@@ -31,11 +31,14 @@ public final class Definitions {
                 Duration.ofMillis(200), Duration.ofSeconds(5), Optional.ofNullable(credentials), tls);
     }
 
-    /** A broker with several addresses, tried in order. */
-    public static BrokerSettings failover(String name, boolean roundRobin, String... urls) {
+    /**
+     * A broker with several addresses, tried in order; the reconnect delay is also the interval at
+     * which a later address checks whether the first is back ({@code roundRobin} false).
+     */
+    public static BrokerSettings failover(String name, boolean roundRobin, Duration reconnectDelay, String... urls) {
         return new BrokerSettings(name, List.of(urls).stream().map(URI::create).toList(), roundRobin, 4, 2,
                 "test-" + name + "-" + Integer.toHexString(String.join(",", urls).hashCode()), false,
-                Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ofSeconds(5), Optional.empty(),
+                Duration.ofSeconds(30), reconnectDelay, Duration.ofSeconds(5), Optional.empty(),
                 BrokerSettings.TlsSettings.DEFAULT);
     }
 }

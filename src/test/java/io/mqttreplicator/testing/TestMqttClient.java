@@ -53,6 +53,19 @@ public final class TestMqttClient implements AutoCloseable {
     }
 
     public static TestMqttClient connect(int port, String clientId, String username, String password) {
+        return connect(port, clientId, username, password, true);
+    }
+
+    /**
+     * A client with a persistent session (clean session false): while it is away the broker keeps
+     * its subscriptions and queues its QoS 1 and 2 messages, and delivers them when it comes back.
+     */
+    public static TestMqttClient connectPersistent(int port, String clientId) {
+        return connect(port, clientId, null, null, false);
+    }
+
+    private static TestMqttClient connect(int port, String clientId, String username, String password,
+            boolean cleanSession) {
         var builder = Mqtt3Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port);
         if (username != null) {
             builder.simpleAuth().username(username)
@@ -63,7 +76,7 @@ public final class TestMqttClient implements AutoCloseable {
         testClient.client.publishes(MqttGlobalPublishFilter.ALL, publish -> testClient.received.add(new Received(
                 publish.getTopic().toString(), publish.getPayloadAsBytes(), publish.getQos().getCode(),
                 publish.isRetain())));
-        join(testClient.client.connectWith().cleanSession(true).send());
+        join(testClient.client.connectWith().cleanSession(cleanSession).send());
         return testClient;
     }
 
