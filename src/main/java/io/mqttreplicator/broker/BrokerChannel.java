@@ -129,7 +129,9 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private boolean connectionUp;
     private boolean everConnected;
     private long connectedAt;
-    private boolean moveBackAttempted;
+    /** Between the disconnect to move back and the outcome of the first attempt on the first address. */
+    private boolean moveBackPending;
+    private int movedBackFrom;
     private int failedMoveBacks;
 
     /**
@@ -467,12 +469,10 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
      * connections. The probe interval doubles after each move back that did not hold.
      */
     private void watchFirstAddress(long current) {
+        moveBackPending = false;
         if (addressIndex == 0) {
             failedMoveBacks = 0;
-        } else if (moveBackAttempted) {
-            failedMoveBacks = Math.min(failedMoveBacks + 1, 20);
         }
-        moveBackAttempted = false;
         if (settings.roundRobin() || addressIndex == 0 || closing) {
             return;
         }
@@ -515,11 +515,23 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             backoff.reset();
         }
         if (moveBack && wasUp) {
-            moveBackAttempted = true;
+            moveBackPending = true;
+            movedBackFrom = addressIndex;
             String reason = "moving back to the first address " + addresses.get(0);
             LOG.infof("Broker '%s': disconnected from %s, %s", name, address, reason);
             setStatus(ConnectionState.DISCONNECTED, addressIndex, reason);
             reconnect(reconnector, 0, 0);
+            return;
+        }
+        if (!wasUp && moveBackPending && addressIndex == 0) {
+            // the first address took the TCP probe but not the MQTT connection: back to the one that worked
+            moveBackPending = false;
+            failedMoveBacks = Math.min(failedMoveBacks + 1, 20);
+            String error = describe(cause);
+            LOG.warnf("Broker '%s': moving back to %s failed: %s; returning to %s", name, address, error,
+                    addresses.get(movedBackFrom));
+            setStatus(isRefusal(cause) ? ConnectionState.FAILED : ConnectionState.DISCONNECTED, addressIndex, error);
+            reconnect(reconnector, movedBackFrom, ReconnectBackoff.FLOOR.toMillis());
             return;
         }
         boolean forRedelivery = context.getSource() == MqttDisconnectSource.USER && redeliveryRequested.get();

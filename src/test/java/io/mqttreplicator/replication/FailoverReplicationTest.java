@@ -61,80 +61,88 @@ class FailoverReplicationTest {
         brokers.put("site", first);
         try (MosquittoBroker second = MosquittoBroker.builder().name("site-second").start();
                 ReplicationHarness harness = ReplicationHarness.with(brokers)) {
-            Function<String, BrokerSettings> settings = name -> name.equals("site")
-                    ? Definitions.failover(name, roundRobin, RECONNECT_DELAY, first.url(), second.url())
-                    : Definitions.broker(name, harness.broker(name).url());
-            harness.replicate(harness.definition(1, settings, Rules.stream("events", "events/#").qos(1).build()));
-            harness.awaitFlowing("events/probe");
-            BrokerChannel site = harness.channels().get("site");
-            String clientId = site.settings().clientId();
-            assertThat(site.address()).isEqualTo(first.url());
-
-            // QoS 0 subscribers send nothing back, so a killed broker has no unread input and the
-            // kernel still delivers what it had written to them
-            TestMqttClient onFirst = harness.subscriber("site", TOPIC, 0);
-            TestMqttClient onSecond = closeLater(TestMqttClient.connect(second.port()).subscribe(TOPIC, 0));
-            // a persistent session on the first process, saved to disk, that collects what arrives
-            // there after the restart even before this test reconnects to it
-            String afterRestartId = "after-restart-" + roundRobin;
-            TestMqttClient.connectPersistent(first.port(), afterRestartId).subscribe(TOPIC, 1).close();
-            awaitSaved(first);
-
-            Writer writer = new Writer(harness.client("source"));
-            writer.start();
-            await().atMost(WAIT).until(() -> onFirst.received().size() >= 20);
-
-            long killed = System.nanoTime();
-            first.kill();
-            await().atMost(WAIT).pollInterval(Duration.ofMillis(2)).until(() -> !onSecond.received().isEmpty());
-            long failoverMillis = (System.nanoTime() - killed) / 1_000_000;
-            assertThat(site.address()).isEqualTo(second.url());
-            assertThat(site.state()).isEqualTo(ConnectionState.CONNECTED);
-            int onSecondBeforeRestart = await().atMost(WAIT).until(() -> onSecond.received().size(), size -> size >= 20);
-
-            long connectionsOfFirstBefore = first.connectionsOf(clientId);
-            long restarted = System.nanoTime();
-            first.restart();
-            TestMqttClient afterRestart = closeLater(TestMqttClient.connectPersistent(first.port(), afterRestartId));
-            List<TestMqttClient> receivers = new ArrayList<>(List.of(onFirst, onSecond, afterRestart));
-            if (roundRobin) {
-                int onSecondAtRestart = onSecond.received().size();
-                await().during(RECONNECT_DELAY.multipliedBy(10)).atMost(RECONNECT_DELAY.multipliedBy(10).plus(WAIT))
-                        .until(() -> site.address().equals(second.url()) && site.state() == ConnectionState.CONNECTED);
-                assertThat(onSecond.received().size()).as("still forwarded to the second address")
-                        .isGreaterThan(onSecondAtRestart);
-                assertThat(first.connectionsOf(clientId)).as("replicator connections to the restarted first address")
-                        .isEqualTo(connectionsOfFirstBefore);
-                System.out.printf("failover roundRobin=true reconnectDelay=%d ms: kill -> first message via second"
-                        + " address %d ms%n", RECONNECT_DELAY.toMillis(), failoverMillis);
-            } else {
-                int collectedAtRestart = afterRestart.received().size();
-                await().atMost(WAIT).pollInterval(Duration.ofMillis(2))
-                        .until(() -> site.address().equals(first.url()) && site.state() == ConnectionState.CONNECTED
-                                && afterRestart.received().size() > collectedAtRestart);
-                long movedBackMillis = (System.nanoTime() - restarted) / 1_000_000;
-                int onSecondAfterSwitch = onSecond.received().size();
-                await().atMost(WAIT).until(() -> afterRestart.received().size() >= collectedAtRestart + 20);
-                assertThat(onSecond.received().size()).as("nothing more via the second address after moving back")
-                        .isEqualTo(onSecondAfterSwitch);
-                assertThat(first.connectionsOf(clientId)).isEqualTo(connectionsOfFirstBefore + 1);
-                System.out.printf("failover roundRobin=false reconnectDelay=%d ms: kill -> first message via second"
-                        + " address %d ms; restart -> first message via first address again %d ms%n",
-                        RECONNECT_DELAY.toMillis(), failoverMillis, movedBackMillis);
-            }
-            assertThat(onSecondBeforeRestart).isPositive();
-
-            List<Integer> published = writer.stop();
-            Set<Integer> expected = new HashSet<>(published);
-            await().atMost(WAIT).until(() -> received(receivers).containsAll(expected));
-            assertThat(published).hasSizeGreaterThan(50);
-            assertThat(received(receivers)).as("every published message arrived on one of the site's addresses")
-                    .containsAll(expected);
-        } finally {
-            for (AutoCloseable resource : resources) {
-                resource.close();
+            try {
+                failOverAndBack(roundRobin, harness, first, second);
+            } finally {
+                // the test's own clients first, while their brokers still run
+                for (AutoCloseable resource : resources) {
+                    resource.close();
+                }
             }
         }
+    }
+
+    private void failOverAndBack(boolean roundRobin, ReplicationHarness harness, MosquittoBroker first,
+            MosquittoBroker second) throws Exception {
+        Function<String, BrokerSettings> settings = name -> name.equals("site")
+                ? Definitions.failover(name, roundRobin, RECONNECT_DELAY, first.url(), second.url())
+                : Definitions.broker(name, harness.broker(name).url());
+        harness.replicate(harness.definition(1, settings, Rules.stream("events", "events/#").qos(1).build()));
+        harness.awaitFlowing("events/probe");
+        BrokerChannel site = harness.channels().get("site");
+        String clientId = site.settings().clientId();
+        assertThat(site.address()).isEqualTo(first.url());
+
+        // QoS 0 subscribers send nothing back, so a killed broker has no unread input and the
+        // kernel still delivers what it had written to them
+        TestMqttClient onFirst = harness.subscriber("site", TOPIC, 0);
+        TestMqttClient onSecond = closeLater(TestMqttClient.connect(second.port()).subscribe(TOPIC, 0));
+        // a persistent session on the first process, saved to disk, that collects what arrives
+        // there after the restart even before this test reconnects to it
+        String afterRestartId = "after-restart-" + roundRobin;
+        TestMqttClient.connectPersistent(first.port(), afterRestartId).subscribe(TOPIC, 1).close();
+        awaitSaved(first);
+
+        Writer writer = new Writer(harness.client("source"));
+        writer.start();
+        await().atMost(WAIT).until(() -> onFirst.received().size() >= 20);
+
+        long killed = System.nanoTime();
+        first.kill();
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(2)).until(() -> !onSecond.received().isEmpty());
+        long failoverMillis = (System.nanoTime() - killed) / 1_000_000;
+        assertThat(site.address()).isEqualTo(second.url());
+        assertThat(site.state()).isEqualTo(ConnectionState.CONNECTED);
+        int onSecondBeforeRestart = await().atMost(WAIT).until(() -> onSecond.received().size(), size -> size >= 20);
+
+        long connectionsOfFirstBefore = first.connectionsOf(clientId);
+        long restarted = System.nanoTime();
+        first.restart();
+        TestMqttClient afterRestart = closeLater(TestMqttClient.connectPersistent(first.port(), afterRestartId));
+        List<TestMqttClient> receivers = new ArrayList<>(List.of(onFirst, onSecond, afterRestart));
+        if (roundRobin) {
+            int onSecondAtRestart = onSecond.received().size();
+            await().during(RECONNECT_DELAY.multipliedBy(10)).atMost(RECONNECT_DELAY.multipliedBy(10).plus(WAIT))
+                    .until(() -> site.address().equals(second.url()) && site.state() == ConnectionState.CONNECTED);
+            assertThat(onSecond.received().size()).as("still forwarded to the second address")
+                    .isGreaterThan(onSecondAtRestart);
+            assertThat(first.connectionsOf(clientId)).as("replicator connections to the restarted first address")
+                    .isEqualTo(connectionsOfFirstBefore);
+            System.out.printf("failover roundRobin=true reconnectDelay=%d ms: kill -> first message via second"
+                    + " address %d ms%n", RECONNECT_DELAY.toMillis(), failoverMillis);
+        } else {
+            int collectedAtRestart = afterRestart.received().size();
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(2))
+                    .until(() -> site.address().equals(first.url()) && site.state() == ConnectionState.CONNECTED
+                            && afterRestart.received().size() > collectedAtRestart);
+            long movedBackMillis = (System.nanoTime() - restarted) / 1_000_000;
+            int onSecondAfterSwitch = onSecond.received().size();
+            await().atMost(WAIT).until(() -> afterRestart.received().size() >= collectedAtRestart + 20);
+            assertThat(onSecond.received().size()).as("nothing more via the second address after moving back")
+                    .isEqualTo(onSecondAfterSwitch);
+            assertThat(first.connectionsOf(clientId)).isEqualTo(connectionsOfFirstBefore + 1);
+            System.out.printf("failover roundRobin=false reconnectDelay=%d ms: kill -> first message via second"
+                    + " address %d ms; restart -> first message via first address again %d ms%n",
+                    RECONNECT_DELAY.toMillis(), failoverMillis, movedBackMillis);
+        }
+        assertThat(onSecondBeforeRestart).isPositive();
+
+        List<Integer> published = writer.stop();
+        Set<Integer> expected = new HashSet<>(published);
+        await().atMost(WAIT).until(() -> received(receivers).containsAll(expected));
+        assertThat(published).hasSizeGreaterThan(50);
+        assertThat(received(receivers)).as("every published message arrived on one of the site's addresses")
+                .containsAll(expected);
     }
 
     private <T extends AutoCloseable> T closeLater(T resource) {
