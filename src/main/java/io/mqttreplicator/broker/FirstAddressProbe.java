@@ -35,7 +35,8 @@ final class FirstAddressProbe {
     private final BrokerAddress address;
     private final int timeoutMillis;
     private ScheduledFuture<?> next; // guarded by this
-    private boolean running; // guarded by this
+    /** Counts starts and stops: a check still running from an earlier start must not act. */
+    private long generation; // guarded by this
 
     FirstAddressProbe(BrokerAddress address, Duration connectTimeout) {
         this.address = address;
@@ -48,34 +49,33 @@ final class FirstAddressProbe {
      */
     synchronized void start(Duration interval, Runnable onReachable) {
         stop();
-        running = true;
-        schedule(Math.max(interval.toMillis(), ReconnectBackoff.FLOOR.toMillis()), onReachable);
+        schedule(generation, Math.max(interval.toMillis(), ReconnectBackoff.FLOOR.toMillis()), onReachable);
     }
 
     synchronized void stop() {
-        running = false;
+        generation++;
         if (next != null) {
             next.cancel(false);
             next = null;
         }
     }
 
-    private synchronized void schedule(long intervalMillis, Runnable onReachable) {
-        if (!running) {
+    private synchronized void schedule(long started, long intervalMillis, Runnable onReachable) {
+        if (generation != started) {
             return;
         }
         next = CHECKS.schedule(() -> {
             if (accepts(address, timeoutMillis)) {
                 synchronized (this) {
-                    if (!running) {
+                    if (generation != started) {
                         return;
                     }
-                    running = false;
+                    generation++;
                     next = null;
                 }
                 onReachable.run();
             } else {
-                schedule(intervalMillis, onReachable);
+                schedule(started, intervalMillis, onReachable);
             }
         }, intervalMillis, TimeUnit.MILLISECONDS);
     }
