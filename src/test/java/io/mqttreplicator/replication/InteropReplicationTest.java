@@ -124,7 +124,7 @@ class InteropReplicationTest {
 
     /** What a new subscriber gets as the retained value of the topic on that broker. */
     private static Optional<String> retained(ReplicationHarness harness, String broker, String topic) {
-        try (TestMqttClient reader = TestMqttClient.connect(harness.testBroker(broker).port())) {
+        try (TestMqttClient reader = harness.testBroker(broker).client()) {
             reader.subscribe(topic, 1);
             try {
                 // the retained message may come just after the SUBACK

@@ -60,6 +60,16 @@ public final class MoquetteBroker implements TestBroker {
         return "mqtt://127.0.0.1:" + port;
     }
 
+    /**
+     * Moquette 0.17 marks a connection as connected only once its CONNACK has been written, and drops
+     * a connection whose SUBSCRIBE or PUBLISH it reads before that: the client is retried until one
+     * round trip succeeded.
+     */
+    @Override
+    public TestMqttClient client() {
+        return TestMqttClient.connectSettled(port);
+    }
+
     public String webSocketUrl() {
         return "ws://127.0.0.1:" + webSocketPort + webSocketPath;
     }

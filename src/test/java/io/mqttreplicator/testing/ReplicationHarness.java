@@ -96,7 +96,7 @@ public final class ReplicationHarness implements AutoCloseable {
     }
 
     public TestMqttClient client(String broker) {
-        TestMqttClient client = TestMqttClient.connect(brokers.get(broker).port());
+        TestMqttClient client = brokers.get(broker).client();
         clients.add(client);
         return client;
     }

@@ -9,6 +9,11 @@ public interface TestBroker extends AutoCloseable {
     /** The address the replicator is given. */
     String url();
 
+    /** A test client connected to {@link #port()}, ready to subscribe and publish. */
+    default TestMqttClient client() {
+        return TestMqttClient.connect(port());
+    }
+
     @Override
     void close();
 }

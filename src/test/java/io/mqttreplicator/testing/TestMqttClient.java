@@ -57,6 +57,26 @@ public final class TestMqttClient implements AutoCloseable {
     }
 
     /**
+     * Connects anonymously and subscribes to a topic of its own, connecting again when the broker
+     * dropped the connection instead of answering: for brokers that are not ready for requests
+     * right after their CONNACK.
+     */
+    public static TestMqttClient connectSettled(int port) {
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            String clientId = "test-" + UUID.randomUUID().toString().substring(0, 8);
+            TestMqttClient client = connect(port, clientId, null, null);
+            try {
+                return client.subscribe("test-settled/" + clientId, 0);
+            } catch (IllegalStateException dropped) {
+                last = dropped;
+                client.close();
+            }
+        }
+        throw last;
+    }
+
+    /**
      * A client with a persistent session (clean session false): while it is away the broker keeps
      * its subscriptions and queues its QoS 1 and 2 messages, and delivers them when it comes back.
      */
