@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.mqttreplicator.engine.Rules;
+import io.mqttreplicator.engine.TopicRule;
+import io.mqttreplicator.testing.Definitions;
+import io.mqttreplicator.testing.HiveMqBroker;
 import io.mqttreplicator.testing.MoquetteBroker;
 import io.mqttreplicator.testing.MosquittoBroker;
 import io.mqttreplicator.testing.ReplicationHarness;
@@ -23,7 +26,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The three-broker stream and state scenarios on other brokers than Mosquitto: three Moquette
- * brokers, and a mix of Mosquitto and Moquette in one replication.
+ * brokers, Mosquitto and Moquette mixed, and Mosquitto, Moquette and HiveMQ CE in one replication,
+ * the replicator speaking MQTT 5 to HiveMQ (No Local there, echo suppression for the others).
  */
 class InteropReplicationTest {
 
@@ -31,15 +35,30 @@ class InteropReplicationTest {
     private static final int MESSAGES_PER_WRITER = 200;
     private static final Duration WAIT = Duration.ofSeconds(30);
 
+    /** A broker the replicator talks to, and in which MQTT version. */
+    enum Kind {
+        MOSQUITTO(4, MosquittoBroker::start),
+        MOQUETTE(4, () -> MoquetteBroker.start("/mqtt")),
+        HIVEMQ_MQTT5(5, HiveMqBroker::start);
+
+        final int protocolVersion;
+        final Supplier<TestBroker> starter;
+
+        Kind(int protocolVersion, Supplier<TestBroker> starter) {
+            this.protocolVersion = protocolVersion;
+            this.starter = starter;
+        }
+    }
+
     /** Which broker each of a, b and c is. */
     enum Brokers {
-        MOQUETTE(StartBroker::moquette, StartBroker::moquette, StartBroker::moquette),
-        MOSQUITTO_AND_MOQUETTE(StartBroker::mosquitto, StartBroker::moquette, StartBroker::mosquitto);
+        MOQUETTE(Kind.MOQUETTE, Kind.MOQUETTE, Kind.MOQUETTE),
+        MOSQUITTO_AND_MOQUETTE(Kind.MOSQUITTO, Kind.MOQUETTE, Kind.MOSQUITTO),
+        MOSQUITTO_MOQUETTE_AND_HIVEMQ_OVER_MQTT5(Kind.MOSQUITTO, Kind.MOQUETTE, Kind.HIVEMQ_MQTT5);
 
-        private final List<Supplier<TestBroker>> kinds;
+        private final List<Kind> kinds;
 
-        @SafeVarargs
-        Brokers(Supplier<TestBroker>... kinds) {
+        Brokers(Kind... kinds) {
             this.kinds = List.of(kinds);
         }
 
@@ -47,7 +66,7 @@ class InteropReplicationTest {
             Map<String, TestBroker> brokers = new LinkedHashMap<>();
             try {
                 for (int i = 0; i < NAMES.size(); i++) {
-                    brokers.put(NAMES.get(i), kinds.get(i).get());
+                    brokers.put(NAMES.get(i), kinds.get(i).starter.get());
                 }
             } catch (RuntimeException e) {
                 brokers.values().forEach(TestBroker::close);
@@ -55,15 +74,14 @@ class InteropReplicationTest {
             }
             return ReplicationHarness.with(brokers);
         }
-    }
 
-    private static final class StartBroker {
-        static TestBroker moquette() {
-            return MoquetteBroker.start("/mqtt");
+        ReplicationDefinition definition(ReplicationHarness harness, double mergeFrequencyHz, TopicRule rule) {
+            return harness.definition(mergeFrequencyHz, name -> Definitions.broker(name, harness.testBroker(name).url(), 2,
+                    kind(name).protocolVersion), rule);
         }
 
-        static TestBroker mosquitto() {
-            return MosquittoBroker.start();
+        Kind kind(String name) {
+            return kinds.get(NAMES.indexOf(name));
         }
     }
 
@@ -71,8 +89,13 @@ class InteropReplicationTest {
     @EnumSource(Brokers.class)
     void concurrentStreamWritesArriveExactlyOnceInOrderOnEveryBroker(Brokers kinds) {
         try (ReplicationHarness harness = kinds.start()) {
-            harness.replicate(harness.definition(1, Rules.stream("events", "events/#").qos(1).build()));
+            harness.replicate(kinds.definition(harness, 1, Rules.stream("events", "events/#").qos(1).build()));
             harness.awaitFlowing("events/probe");
+            for (String name : NAMES) {
+                // MQTT 5: No Local keeps the replicator's own publishes from coming back at all
+                assertThat(harness.channels().get(name).echoesOwnPublishes()).as("%s echoes", name)
+                        .isEqualTo(kinds.kind(name).protocolVersion == 4);
+            }
             Map<String, TestMqttClient> subscribers = new LinkedHashMap<>();
             NAMES.forEach(name -> subscribers.put(name, harness.subscriber(name, "events/data/#", 1)));
             List<TestMqttClient> writers = NAMES.stream().map(harness::client).toList();
@@ -106,7 +129,7 @@ class InteropReplicationTest {
     @EnumSource(Brokers.class)
     void stateConvergesOnTheLastWriteEverywhereAndADeletionPropagates(Brokers kinds) {
         try (ReplicationHarness harness = kinds.start()) {
-            harness.replicate(harness.definition(10, Rules.state("state", "state/#").retain().build()));
+            harness.replicate(kinds.definition(harness, 10, Rules.state("state", "state/#").retain().build()));
             harness.awaitFlowing("state/probe");
 
             harness.client("a").publish("state/x", "first", 1, true);

@@ -19,7 +19,12 @@ public final class Definitions {
     }
 
     public static BrokerSettings broker(String name, String url, int maxQos) {
-        return new BrokerSettings(name, List.of(URI.create(url)), false, 4, maxQos,
+        return broker(name, url, maxQos, 4);
+    }
+
+    /** A broker spoken to in MQTT 3.1.1 ({@code protocolVersion} 4) or MQTT 5. */
+    public static BrokerSettings broker(String name, String url, int maxQos, int protocolVersion) {
+        return new BrokerSettings(name, List.of(URI.create(url)), false, protocolVersion, maxQos,
                 "test-" + name + "-" + Integer.toHexString(url.hashCode()), false, Duration.ofSeconds(30),
                 Duration.ofMillis(200), Duration.ofSeconds(5), Optional.empty(), BrokerSettings.TlsSettings.DEFAULT);
     }
