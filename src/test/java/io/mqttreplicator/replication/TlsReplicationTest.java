@@ -238,4 +238,32 @@ class TlsReplicationTest {
             }
         }
     }
+
+    @Test
+    void mqttrepConfigTakesAClientCertificateAndKeyPastedWithRealLineBreaks() {
+        try (ReplicationHarness harness = harness(MosquittoBroker.builder().tls(ca.certificatePem(), server)
+                .tlsClientCertificateRequired())) {
+            // the PEM text as is inside the JSON string, line breaks unescaped, as people paste it
+            String config = "{\"ca\": \"" + ca.certificatePem() + "\", \"cert\": \"" + client.certificatePem()
+                    + "\", \"key\": \"" + client.privateKeyPem() + "\"}";
+            MqttrepEnvironment.Result result = MqttrepEnvironment.parse(Map.of(
+                    "MQTTREP_CLIENT_plain", harness.broker("plain").url(),
+                    "MQTTREP_CLIENT_secure", harness.broker("secure").tlsUrl(),
+                    "MQTTREP_CONFIG_secure", config,
+                    "MQTTREP_TOPIC_events", "events/#",
+                    "MQTTREP_MODE_events", "stream"));
+            assertThat(result).isInstanceOf(MqttrepEnvironment.Valid.class);
+            ReplicationDefinition definition = ((MqttrepEnvironment.Valid) result).definition();
+
+            ReplicationManager manager = new ReplicationManager();
+            try {
+                manager.apply(definition);
+                await().atMost(WAIT).until(() -> manager.channels(definition.name()).orElseThrow().values().stream()
+                        .allMatch(channel -> channel.state() == ConnectionState.CONNECTED));
+                assertThat(harness.broker("secure").log()).contains("u'replicator'");
+            } finally {
+                manager.remove(definition.name());
+            }
+        }
+    }
 }
