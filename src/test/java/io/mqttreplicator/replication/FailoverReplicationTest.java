@@ -143,6 +143,9 @@ class FailoverReplicationTest {
         assertThat(published).hasSizeGreaterThan(50);
         assertThat(received(receivers)).as("every published message arrived on one of the site's addresses")
                 .containsAll(expected);
+        long copies = receivers.stream().mapToLong(receiver -> receiver.received(TOPIC).size()).sum();
+        System.out.printf("failover roundRobin=%s: %d messages published, %d arrived, %d of them more than once%n",
+                roundRobin, published.size(), copies, copies - received(receivers).size());
     }
 
     private <T extends AutoCloseable> T closeLater(T resource) {
