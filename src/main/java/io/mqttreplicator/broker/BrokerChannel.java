@@ -62,6 +62,14 @@ import org.jboss.logging.Logger;
  * exponential, jittered backoff from {@link BrokerSettings#reconnectDelay()} up to 30 s (5 s at
  * least after the broker refused the connection), until closed. After close no reconnect happens.
  * <p>
+ * <b>Failover.</b> A failed attempt tries the next address. A lost connection starts again from the
+ * first address with {@code roundRobin: false}, and from the address it was on with
+ * {@code roundRobin: true}. With {@code roundRobin: false}, while connected to a later address the
+ * channel checks every {@link BrokerSettings#reconnectDelay()} whether the first address accepts
+ * TCP connections again ({@link FirstAddressProbe}); once it does, the channel disconnects and
+ * connects to the first address. Unacknowledged publishes are sent again there. A move back that
+ * fails lands on the later address again, and the checks slow down (doubling, up to 30 s).
+ * <p>
  * <b>Guarantees.</b> The first connection subscribes to every subscription; afterwards the client
  * re-subscribes by itself whenever the broker lost the session, and
  * {@link #updateSubscriptions(List)} changes them without reconnecting. A nacked message is
@@ -110,6 +118,9 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     /** Counts connections; a message remembers the one it arrived on. */
     private volatile long connection;
     private volatile int addressIndex;
+    private final FirstAddressProbe firstAddressProbe;
+    /** Set when the channel disconnects on purpose to move back to the first address. */
+    private volatile boolean movingBack;
     private volatile ConnectionEvent status;
     private Map<String, Subscription> subscriptions; // subscriptionLock
     private boolean subscribed; // subscriptionLock: the first connection has subscribed
@@ -118,6 +129,10 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private boolean connectionUp;
     private boolean everConnected;
     private long connectedAt;
+    /** Between the disconnect to move back and the outcome of the first attempt on the first address. */
+    private boolean moveBackPending;
+    private int movedBackFrom;
+    private int failedMoveBacks;
 
     /**
      * Creates the channel without connecting. Throws IllegalArgumentException when an address or
@@ -142,6 +157,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         this.transports = List.copyOf(transportConfigs);
         this.subscriptions = byFilter(subscriptions);
         this.backoff = new ReconnectBackoff(settings.reconnectDelay(), addresses.size());
+        this.firstAddressProbe = new FirstAddressProbe(addresses.get(0), settings.connectTimeout());
         this.status = new ConnectionEvent(name, ConnectionState.DISCONNECTED, Optional.of(addresses.get(0).toString()),
                 Optional.empty(), Instant.now());
         this.client = ProtocolClient.create(settings, transports.get(0), this::onConnected, this::onDisconnected);
@@ -153,7 +169,8 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         this.inboundMulti = Multi.createFrom().publisher(inbound);
     }
 
-    private static MqttClientTransportConfig transport(BrokerAddress address, MqttClientSslConfig ssl,
+    /** The client's address stays a host name (resolved on every connection attempt) unless it is an IP literal. */
+    static MqttClientTransportConfig transport(BrokerAddress address, MqttClientSslConfig ssl,
             Duration connectTimeout) {
         long timeoutMillis = Math.max(connectTimeout.toMillis(), 1);
         MqttClientTransportConfigBuilder builder = MqttClientTransportConfig.builder()
@@ -414,6 +431,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         }
         nackedMessages.clear();
         setStatus(ConnectionState.DISCONNECTED, addressIndex, null);
+        firstAddressProbe.stop();
         LOG.infof("Broker '%s': channel closed", name);
         closed.complete(null);
     }
@@ -433,6 +451,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         LOG.infof("Broker '%s': connected to %s as '%s' (%s)", name, addresses.get(addressIndex), settings.clientId(),
                 sessionPresent ? "session resumed" : "new session");
         setStatus(ConnectionState.CONNECTED, addressIndex, null);
+        watchFirstAddress(current);
         firstConnection.complete(null);
         synchronized (subscriptionLock) {
             if (!subscribed) {
@@ -445,11 +464,44 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         releaseNacked(current);
     }
 
+    /**
+     * With roundRobin false, on a later address: probe the first one and move back once it accepts
+     * connections. The probe interval doubles after each move back that did not hold.
+     */
+    private void watchFirstAddress(long current) {
+        moveBackPending = false;
+        if (addressIndex == 0) {
+            failedMoveBacks = 0;
+        }
+        if (settings.roundRobin() || addressIndex == 0 || closing) {
+            return;
+        }
+        long interval = Math.min(Math.max(settings.reconnectDelay().toMillis(), ReconnectBackoff.FLOOR.toMillis())
+                << failedMoveBacks, ReconnectBackoff.CAP.toMillis());
+        firstAddressProbe.start(Duration.ofMillis(interval), () -> moveBackToFirstAddress(current));
+    }
+
+    /** On a probe thread, once the first address accepts TCP connections. */
+    private void moveBackToFirstAddress(long onConnection) {
+        if (closing || connection != onConnection || status.state() != ConnectionState.CONNECTED) {
+            return; // that connection has ended meanwhile: the reconnect starts from the first address anyway
+        }
+        LOG.infof("Broker '%s': the first address %s accepts connections again; moving back from %s", name,
+                addresses.get(0), addresses.get(addressIndex));
+        movingBack = true;
+        if (client.state() == MqttClientState.CONNECTED) {
+            client.disconnect();
+        }
+    }
+
     private void onDisconnected(MqttClientDisconnectedContext context) {
         MqttClientReconnector reconnector = context.getReconnector();
         Throwable cause = context.getCause();
         boolean wasUp = connectionUp;
         connectionUp = false;
+        firstAddressProbe.stop();
+        boolean moveBack = movingBack;
+        movingBack = false;
         BrokerAddress address = addresses.get(addressIndex);
         if (closing) {
             reconnector.reconnect(false);
@@ -461,6 +513,26 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         }
         if (wasUp && System.nanoTime() - connectedAt >= STABLE_NANOS) {
             backoff.reset();
+        }
+        if (moveBack && wasUp) {
+            moveBackPending = true;
+            movedBackFrom = addressIndex;
+            String reason = "moving back to the first address " + addresses.get(0);
+            LOG.infof("Broker '%s': disconnected from %s, %s", name, address, reason);
+            setStatus(ConnectionState.DISCONNECTED, addressIndex, reason);
+            reconnect(reconnector, 0, 0);
+            return;
+        }
+        if (!wasUp && moveBackPending && addressIndex == 0) {
+            // the first address took the TCP probe but not the MQTT connection: back to the one that worked
+            moveBackPending = false;
+            failedMoveBacks = Math.min(failedMoveBacks + 1, 20);
+            String error = describe(cause);
+            LOG.warnf("Broker '%s': moving back to %s failed: %s; returning to %s", name, address, error,
+                    addresses.get(movedBackFrom));
+            setStatus(isRefusal(cause) ? ConnectionState.FAILED : ConnectionState.DISCONNECTED, addressIndex, error);
+            reconnect(reconnector, movedBackFrom, ReconnectBackoff.FLOOR.toMillis());
+            return;
         }
         boolean forRedelivery = context.getSource() == MqttDisconnectSource.USER && redeliveryRequested.get();
         boolean refused = isRefusal(cause);
@@ -479,7 +551,10 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         ConnectionState state = refused ? ConnectionState.FAILED
                 : everConnected ? ConnectionState.DISCONNECTED : ConnectionState.CONNECTING;
         setStatus(state, addressIndex, error);
+        reconnect(reconnector, next, delay);
+    }
 
+    private void reconnect(MqttClientReconnector reconnector, int next, long delay) {
         CompletableFuture<Void> gate = new CompletableFuture<>();
         reconnectGate = gate;
         reconnector.reconnect(true)
@@ -604,7 +679,9 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         }
         SSLException ssl = find(e, SSLException.class);
         if (ssl != null) {
-            return "TLS failed: " + ssl.getMessage();
+            // the trust manager's own explanation, when the broker's certificate was the problem
+            CertificateException certificate = find(ssl, CertificateException.class);
+            return "TLS failed: " + (certificate != null ? certificate.getMessage() : ssl.getMessage());
         }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {

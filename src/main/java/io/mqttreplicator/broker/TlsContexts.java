@@ -43,8 +43,9 @@ final class TlsContexts {
         if (!tls.verifyServer()) {
             builder.trustManagerFactory(InsecureTrustManagerFactory.INSTANCE)
                     .hostnameVerifier((hostname, session) -> true);
-        } else if (tls.caPem().isPresent()) {
-            builder.trustManagerFactory(trustManagerFactory(tls.caPem().get()));
+        } else {
+            builder.trustManagerFactory(ExplainingTrustManager.factory(tls.caPem().isPresent()
+                    ? trustManagerFactory(tls.caPem().get()) : ExplainingTrustManager.jvmDefault()));
         }
         if (tls.clientCertificatePem().isPresent() != tls.clientKeyPem().isPresent()) {
             throw new IllegalArgumentException("TLS client authentication needs both a client certificate and its key");

@@ -167,4 +167,30 @@ class BrokerChannelConnectionTest {
         assertThat(channel.address()).isEqualTo("mqtt://127.0.0.1:" + up.port());
         assertThat(up.connectionsOf(channel.settings().clientId())).isEqualTo(1);
     }
+
+    @Test
+    void aMoveBackTheFirstAddressRefusesReturnsToTheWorkingAddressAndIsTriedLessOften() {
+        MosquittoBroker first = closeLater(MosquittoBroker.builder().name("move-back-refused").allowAnonymous(false)
+                .user("alice", "secret").start());
+        first.stop();
+        MosquittoBroker second = closeLater(MosquittoBroker.builder().name("move-back-working").start());
+        BrokerChannel channel = closeLater(new BrokerChannel(TestSettings.of(first.url(), second.url())
+                .roundRobin(false).reconnectDelay(Duration.ofMillis(200)).build(), List.of()));
+        channel.start();
+        await().atMost(WAIT).until(() -> channel.state() == ConnectionState.CONNECTED);
+        assertThat(channel.address()).isEqualTo(second.url());
+
+        // the first address answers the TCP check again, but refuses this client
+        first.restart();
+        await().atMost(WAIT).until(() -> first.countInLog("not authorised") == 1);
+        await().atMost(Duration.ofSeconds(2)).until(() -> channel.state() == ConnectionState.CONNECTED
+                && channel.address().equals(second.url()));
+
+        // checks every 200 ms would be 20 attempts in these 4 s; after each refusal the interval doubles
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6))
+                .until(() -> first.countInLog("not authorised") <= 5);
+        assertThat(first.countInLog("not authorised")).isGreaterThan(1);
+        await().atMost(Duration.ofSeconds(2)).until(() -> channel.state() == ConnectionState.CONNECTED
+                && channel.address().equals(second.url()));
+    }
 }

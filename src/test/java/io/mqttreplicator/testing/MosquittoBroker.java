@@ -25,7 +25,12 @@ import org.awaitility.core.ConditionTimeoutException;
  * try (MosquittoBroker broker = MosquittoBroker.start()) { ... broker.url() ... }
  * try (MosquittoBroker broker = MosquittoBroker.builder().persistence(true).user("alice", "secret")
  *         .allowAnonymous(false).config("max_inflight_messages 100").start()) { ... }
+ * try (MosquittoBroker broker = MosquittoBroker.builder().tls(ca.certificatePem(), ca.server("127.0.0.1"))
+ *         .tlsUser("alice", "secret").start()) { ... broker.tlsUrl() ... }
  * </pre>
+ * With {@link Builder#tls}, the broker has a second listener, with TLS, on {@link #tlsPort()}; its
+ * access rules are its own ({@code per_listener_settings}), so test clients keep using the plain
+ * listener as configured.
  * Each broker gets its own directory (under {@code target/mosquitto/} when run from Maven) holding
  * the generated {@code mosquitto.conf}, the log {@code mosquitto.log} (kept after the test for
  * diagnosis, appended across restarts), the process's own output {@code mosquitto.out}, the password
@@ -35,7 +40,7 @@ import org.awaitility.core.ConditionTimeoutException;
  * {@link #restart()} starts it again on the same port. A JVM shutdown hook kills brokers a test
  * forgot to close.
  */
-public final class MosquittoBroker implements AutoCloseable {
+public final class MosquittoBroker implements TestBroker {
 
     public static final Path EXECUTABLE = Paths.get(System.getProperty("mosquitto.executable", "/usr/sbin/mosquitto"));
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
@@ -53,15 +58,18 @@ public final class MosquittoBroker implements AutoCloseable {
     private final Path logFile;
     private final Path outputFile;
     private final List<String> configLines;
+    private final List<String> tlsListenerLines;
     private int port;
+    private int tlsPort;
     private Process process;
 
-    private MosquittoBroker(Path directory, List<String> configLines) {
+    private MosquittoBroker(Path directory, List<String> configLines, List<String> tlsListenerLines) {
         this.directory = directory;
         this.configFile = directory.resolve("mosquitto.conf");
         this.logFile = directory.resolve("mosquitto.log");
         this.outputFile = directory.resolve("mosquitto.out");
         this.configLines = List.copyOf(configLines);
+        this.tlsListenerLines = List.copyOf(tlsListenerLines);
     }
 
     /** A broker with default settings: anonymous access, no persistence. */
@@ -73,13 +81,28 @@ public final class MosquittoBroker implements AutoCloseable {
         return new Builder();
     }
 
+    @Override
     public int port() {
         return port;
     }
 
     /** {@code mqtt://127.0.0.1:<port>} */
+    @Override
     public String url() {
         return "mqtt://127.0.0.1:" + port;
+    }
+
+    /** The port of the TLS listener; only with {@link Builder#tls}. */
+    public int tlsPort() {
+        if (tlsListenerLines.isEmpty()) {
+            throw new IllegalStateException("this broker has no TLS listener");
+        }
+        return tlsPort;
+    }
+
+    /** {@code mqtts://127.0.0.1:<tls port>} */
+    public String tlsUrl() {
+        return "mqtts://127.0.0.1:" + tlsPort();
     }
 
     public Path directory() {
@@ -166,6 +189,7 @@ public final class MosquittoBroker implements AutoCloseable {
         // another build on this machine may take the free port between the probe and the bind
         for (int attempt = 1; ; attempt++) {
             port = freePort();
+            tlsPort = tlsListenerLines.isEmpty() ? 0 : freePort();
             try {
                 launch();
                 return;
@@ -179,10 +203,17 @@ public final class MosquittoBroker implements AutoCloseable {
 
     private synchronized void launch() {
         List<String> lines = new ArrayList<>();
+        if (!tlsListenerLines.isEmpty()) {
+            lines.add("per_listener_settings true");
+        }
         lines.add("listener " + port + " 127.0.0.1");
         // a file, not stdout: Mosquitto flushes its log file after every line
         lines.add("log_dest file " + logFile);
         lines.addAll(configLines);
+        if (!tlsListenerLines.isEmpty()) {
+            lines.add("listener " + tlsPort + " 127.0.0.1");
+            lines.addAll(tlsListenerLines);
+        }
         try {
             Files.write(configFile, lines, StandardCharsets.UTF_8);
             long logOffset = Files.exists(logFile) ? Files.size(logFile) : 0;
@@ -245,6 +276,10 @@ public final class MosquittoBroker implements AutoCloseable {
         private final List<String[]> users = new ArrayList<>();
         private final List<String> extraConfig = new ArrayList<>();
         private String name = "mosquitto";
+        private String tlsCaPem;
+        private TestCertificates.Issued tlsServerCertificate;
+        private boolean tlsClientCertificateRequired;
+        private final List<String[]> tlsUsers = new ArrayList<>();
 
         private Builder() {
         }
@@ -269,6 +304,29 @@ public final class MosquittoBroker implements AutoCloseable {
         /** Extra lines for mosquitto.conf (they apply to the listener, e.g. {@code max_inflight_messages 10}). */
         public Builder config(String... lines) {
             extraConfig.addAll(List.of(lines));
+            return this;
+        }
+
+        /**
+         * Adds a TLS listener on its own port with this server certificate, trusting client
+         * certificates signed by the CA. Anonymous clients are refused there unless no user and no
+         * client certificate is required.
+         */
+        public Builder tls(String caPem, TestCertificates.Issued serverCertificate) {
+            this.tlsCaPem = caPem;
+            this.tlsServerCertificate = serverCertificate;
+            return this;
+        }
+
+        /** The TLS listener requires a client certificate and takes its common name as the user name. */
+        public Builder tlsClientCertificateRequired() {
+            this.tlsClientCertificateRequired = true;
+            return this;
+        }
+
+        /** A user of the TLS listener (its own password file). */
+        public Builder tlsUser(String username, String password) {
+            tlsUsers.add(new String[] {username, password});
             return this;
         }
 
@@ -302,23 +360,45 @@ public final class MosquittoBroker implements AutoCloseable {
                     lines.add("persistence_location " + data + "/");
                 }
                 if (!users.isEmpty()) {
-                    Path passwordFile = directory.resolve("passwords");
-                    for (String[] user : users) {
-                        if (Files.exists(passwordFile)) {
-                            run(passwordExecutable(), "-b", passwordFile.toString(), user[0], user[1]);
-                        } else {
-                            run(passwordExecutable(), "-c", "-b", passwordFile.toString(), user[0], user[1]);
-                        }
-                    }
-                    lines.add("password_file " + passwordFile);
+                    lines.add("password_file " + passwordFile(directory.resolve("passwords"), users));
                 }
                 lines.addAll(extraConfig);
-                MosquittoBroker broker = new MosquittoBroker(directory, lines);
+                MosquittoBroker broker = new MosquittoBroker(directory, lines, tlsListenerLines(directory));
                 broker.bindAndLaunch();
                 return broker;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+
+        private List<String> tlsListenerLines(Path directory) throws IOException {
+            if (tlsServerCertificate == null) {
+                return List.of();
+            }
+            List<String> lines = new ArrayList<>();
+            lines.add("cafile " + Files.writeString(directory.resolve("ca.pem"), tlsCaPem));
+            lines.add("certfile " + Files.writeString(directory.resolve("server.pem"), tlsServerCertificate.certificatePem()));
+            lines.add("keyfile " + Files.writeString(directory.resolve("server.key"), tlsServerCertificate.privateKeyPem()));
+            if (tlsClientCertificateRequired) {
+                lines.add("require_certificate true");
+                lines.add("use_identity_as_username true");
+            }
+            if (!tlsUsers.isEmpty()) {
+                lines.add("password_file " + passwordFile(directory.resolve("tls-passwords"), tlsUsers));
+            }
+            lines.add("allow_anonymous " + (tlsUsers.isEmpty() && !tlsClientCertificateRequired));
+            return lines;
+        }
+
+        private static Path passwordFile(Path file, List<String[]> users) throws IOException {
+            for (String[] user : users) {
+                if (Files.exists(file)) {
+                    run(passwordExecutable(), "-b", file.toString(), user[0], user[1]);
+                } else {
+                    run(passwordExecutable(), "-c", "-b", file.toString(), user[0], user[1]);
+                }
+            }
+            return file;
         }
 
         private static String passwordExecutable() {

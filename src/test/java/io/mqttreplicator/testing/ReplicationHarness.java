@@ -16,14 +16,14 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Real Mosquitto brokers, the real replication manager between them, and test clients on each
- * broker. Closing it stops the replication and every broker.
+ * Real brokers (Mosquitto processes, or any {@link TestBroker}), the real replication manager
+ * between them, and test clients on each broker. Closing it stops the replication and every broker.
  */
 public final class ReplicationHarness implements AutoCloseable {
 
     public static final String REPLICATION = "test";
 
-    private final Map<String, MosquittoBroker> brokers = new LinkedHashMap<>();
+    private final Map<String, TestBroker> brokers = new LinkedHashMap<>();
     private final List<AutoCloseable> clients = new ArrayList<>();
     private ReplicationManager manager = new ReplicationManager();
 
@@ -36,7 +36,19 @@ public final class ReplicationHarness implements AutoCloseable {
         return harness;
     }
 
+    /** Brokers started by the test, by name, in this order; the harness closes them. */
+    public static ReplicationHarness with(Map<String, ? extends TestBroker> brokers) {
+        ReplicationHarness harness = new ReplicationHarness();
+        harness.brokers.putAll(brokers);
+        return harness;
+    }
+
+    /** The broker, when it is a Mosquitto process. */
     public MosquittoBroker broker(String name) {
+        return (MosquittoBroker) brokers.get(name);
+    }
+
+    public TestBroker testBroker(String name) {
         return brokers.get(name);
     }
 
@@ -56,9 +68,14 @@ public final class ReplicationHarness implements AutoCloseable {
 
     /** Applies the definition and waits until every broker channel is connected. */
     public void replicate(ReplicationDefinition definition) {
-        manager.apply(definition);
+        start(definition);
         await().atMost(Duration.ofSeconds(15)).until(() -> manager.channels(REPLICATION).orElseThrow().values().stream()
                 .allMatch(channel -> channel.state() == ConnectionState.CONNECTED));
+    }
+
+    /** Applies the definition and returns at once, connected or not. */
+    public void start(ReplicationDefinition definition) {
+        manager.apply(definition);
     }
 
     public Map<String, BrokerChannel> channels() {
@@ -79,7 +96,7 @@ public final class ReplicationHarness implements AutoCloseable {
     }
 
     public TestMqttClient client(String broker) {
-        TestMqttClient client = TestMqttClient.connect(brokers.get(broker).port());
+        TestMqttClient client = brokers.get(broker).client();
         clients.add(client);
         return client;
     }
@@ -111,6 +128,6 @@ public final class ReplicationHarness implements AutoCloseable {
                 // the broker may already be gone
             }
         }
-        brokers.values().forEach(MosquittoBroker::close);
+        brokers.values().forEach(TestBroker::close);
     }
 }

@@ -53,6 +53,39 @@ public final class TestMqttClient implements AutoCloseable {
     }
 
     public static TestMqttClient connect(int port, String clientId, String username, String password) {
+        return connect(port, clientId, username, password, true);
+    }
+
+    /**
+     * Connects anonymously and subscribes to a topic of its own, connecting again when the broker
+     * dropped the connection instead of answering: for brokers that are not ready for requests
+     * right after their CONNACK.
+     */
+    public static TestMqttClient connectSettled(int port) {
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            String clientId = "test-" + UUID.randomUUID().toString().substring(0, 8);
+            TestMqttClient client = connect(port, clientId, null, null);
+            try {
+                return client.subscribe("test-settled/" + clientId, 0);
+            } catch (IllegalStateException dropped) {
+                last = dropped;
+                client.close();
+            }
+        }
+        throw last;
+    }
+
+    /**
+     * A client with a persistent session (clean session false): while it is away the broker keeps
+     * its subscriptions and queues its QoS 1 and 2 messages, and delivers them when it comes back.
+     */
+    public static TestMqttClient connectPersistent(int port, String clientId) {
+        return connect(port, clientId, null, null, false);
+    }
+
+    private static TestMqttClient connect(int port, String clientId, String username, String password,
+            boolean cleanSession) {
         var builder = Mqtt3Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port);
         if (username != null) {
             builder.simpleAuth().username(username)
@@ -63,7 +96,7 @@ public final class TestMqttClient implements AutoCloseable {
         testClient.client.publishes(MqttGlobalPublishFilter.ALL, publish -> testClient.received.add(new Received(
                 publish.getTopic().toString(), publish.getPayloadAsBytes(), publish.getQos().getCode(),
                 publish.isRetain())));
-        join(testClient.client.connectWith().cleanSession(true).send());
+        join(testClient.client.connectWith().cleanSession(cleanSession).send());
         return testClient;
     }
 
