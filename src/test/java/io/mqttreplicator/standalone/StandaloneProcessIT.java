@@ -165,6 +165,9 @@ class StandaloneProcessIT {
                 .redirectError(directory.resolve("stderr").toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("MQTTREP_") || name.startsWith("MQTT_REPLICATOR_"));
         builder.environment().keySet().removeAll(List.of(removed));
+        // never the default port 8080, which another program on the machine may hold
+        builder.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
         builder.environment().putAll(variables);
         return builder.start();
     }
