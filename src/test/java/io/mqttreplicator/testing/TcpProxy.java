@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@link #pass()} (the start): forwards both ways.</li>
  * <li>{@link #blackhole()}: as a network partition looks to both ends: accepted and open connections
  * stay open, but bytes in either direction are read and dropped, and new connections are accepted
- * without being connected upstream. Only a keep-alive or a timeout can tell the link is dead.</li>
+ * without being connected upstream. Only a keep-alive or a timeout can tell the link is dead; when
+ * one end then closes its side, the other end is not told.</li>
  * <li>{@link #heal()}: back to passing for new connections. Connections that lived through a
  * blackhole lost bytes in the middle of a stream, so they are closed: the ends must reconnect, as
  * they would after a real partition once their keep-alive gave up.</li>
@@ -208,7 +209,13 @@ public final class TcpProxy implements AutoCloseable {
                 // the other pump or the test closed the connection
             } catch (IOException e) {
                 // the peer went away: end the connection below
-            } finally {
+            }
+            if (blackholed) {
+                // In a partition, one end giving up never reaches the other: only this side closes,
+                // the other keeps waiting until its keep-alive tells it, or the heal.
+                sawBlackhole = true;
+                closeQuietly(from);
+            } else {
                 close();
             }
         }
