@@ -91,7 +91,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     /** A connection that lasted this long starts the backoff over when it ends. */
     private static final long STABLE_NANOS = Duration.ofSeconds(10).toNanos();
     /** Short connections in a row with the same oldest unacknowledged publish before it is given up. */
-    static final int POISON_STRIKES = 3;
+    public static final int POISON_STRIKES = 3;
     /** The {@link PublishRefusedException#reasonCode()} of a publish given up that way. */
     public static final String CONNECTION_ENDED_ON_PUBLISH = "CONNECTION_ENDED_ON_PUBLISH";
 

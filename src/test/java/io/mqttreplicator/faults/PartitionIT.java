@@ -9,13 +9,11 @@ import io.mqttreplicator.testing.SequencePublisher;
 import io.mqttreplicator.testing.SequenceRecorder;
 import io.mqttreplicator.testing.TcpProxy;
 import io.mqttreplicator.testing.TestMqttClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The link between the packaged replicator and broker B goes silent for 30 s (a {@link TcpProxy}
@@ -28,9 +26,6 @@ class PartitionIT {
     private static final int MESSAGES = 5_000;
     private static final Duration PARTITION = Duration.ofSeconds(30);
 
-    @TempDir
-    Path directory;
-
     @Test
     void blackholedBrokerCatchesUpAfterHealingWithoutLossOrResurrection() throws InterruptedException {
         try (MosquittoBroker a = MosquittoBroker.builder().name("a").config("max_queued_messages 20000").start();
@@ -39,7 +34,7 @@ class PartitionIT {
                 SequenceRecorder onB = SequenceRecorder.subscribe(b.port(), "recorder-b", "stream/#", MESSAGES);
                 TestMqttClient onA = TestMqttClient.connect(a.port());
                 TestMqttClient writerOnB = TestMqttClient.connect(b.port());
-                ReplicatorProgram replicator = ReplicatorProgram.start(directory, environment(a, linkToB))) {
+                ReplicatorProgram replicator = ReplicatorProgram.start("partition", environment(a, linkToB))) {
             StreamFaultsIT.awaitReplicating(a, onB);
             onA.publish("state/kept", "v1", 1, true);
             onA.publish("state/gone", "doomed", 1, true);

@@ -8,12 +8,10 @@ import io.mqttreplicator.testing.ReplicatorProgram;
 import io.mqttreplicator.testing.SequencePublisher;
 import io.mqttreplicator.testing.SequenceRecorder;
 import io.mqttreplicator.testing.TestMqttClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A QoS 1 stream rule from A to B and C through the packaged replicator, while a process dies: every
@@ -26,9 +24,6 @@ class StreamFaultsIT {
     /** Above the backlog the brokers hold for a stopped client in these tests (Mosquitto's default is 1000). */
     static final String QUEUE_LIMIT = "max_queued_messages " + (MESSAGES * 2);
 
-    @TempDir
-    Path directory;
-
     @Test
     void replicatorKilledMidStreamAndRestartedLosesNothing() {
         try (MosquittoBroker a = MosquittoBroker.builder().name("a").config(QUEUE_LIMIT).start();
@@ -36,7 +31,7 @@ class StreamFaultsIT {
                 MosquittoBroker c = MosquittoBroker.builder().name("c").config(QUEUE_LIMIT).start();
                 SequenceRecorder onB = SequenceRecorder.subscribe(b.port(), "recorder-b", "stream/#", MESSAGES);
                 SequenceRecorder onC = SequenceRecorder.subscribe(c.port(), "recorder-c", "stream/#", MESSAGES);
-                ReplicatorProgram replicator = ReplicatorProgram.start(directory, streamFromA(a, b, c))) {
+                ReplicatorProgram replicator = ReplicatorProgram.start("stream", streamFromA(a, b, c))) {
             awaitReplicating(a, onB, onC);
 
             try (SequencePublisher publisher = SequencePublisher.start(a.port(), "stream/seq", MESSAGES, 200)) {
@@ -71,7 +66,7 @@ class StreamFaultsIT {
                 MosquittoBroker c = MosquittoBroker.builder().name("c").config(QUEUE_LIMIT).start();
                 SequenceRecorder onB = SequenceRecorder.subscribe(b.port(), "recorder-b", "stream/#", MESSAGES);
                 SequenceRecorder onC = SequenceRecorder.subscribe(c.port(), "recorder-c", "stream/#", MESSAGES);
-                ReplicatorProgram replicator = ReplicatorProgram.start(directory, streamFromA(a, b, c))) {
+                ReplicatorProgram replicator = ReplicatorProgram.start("stream", streamFromA(a, b, c))) {
             awaitReplicating(a, onB, onC);
 
             try (SequencePublisher publisher = SequencePublisher.start(a.port(), "stream/seq", MESSAGES, 200)) {

@@ -21,12 +21,12 @@ import java.util.concurrent.TimeUnit;
  * started as a user would: {@code java -jar} with nothing but the given environment variables from
  * the MQTTREP_* contract (inherited MQTTREP_* and MQTT_REPLICATOR_* variables are removed).
  * <pre>
- * try (ReplicatorProgram replicator = ReplicatorProgram.start(directory, Map.of("MQTTREP_CLIENT_a", ...))) {
+ * try (ReplicatorProgram replicator = ReplicatorProgram.start("kill", Map.of("MQTTREP_CLIENT_a", ...))) {
  *     replicator.kill();     // SIGKILL, as in a crash
  *     replicator.restart();  // same variables, same directory
  * }
  * </pre>
- * Every start appends its stdout and stderr to {@code stdout} and {@code stderr} in the directory, so
+ * Every start appends its stdout and stderr to {@code stdout} and {@code stderr} in its directory, so
  * {@link #output()} holds everything the program ever printed. A JVM shutdown hook kills a program a
  * test forgot to close.
  */
@@ -52,15 +52,30 @@ public final class ReplicatorProgram implements AutoCloseable {
         this.jvmOptions = List.copyOf(jvmOptions);
     }
 
-    /** Starts the program; the HTTP server goes to a free 127.0.0.1 port unless the variables say otherwise. */
-    public static ReplicatorProgram start(Path directory, Map<String, String> environment) {
-        return start(directory, environment, List.of());
+    /**
+     * Starts the program in a new directory named after {@code name} (under {@code target/replicator/}
+     * when run from Maven, kept after the test for diagnosis); the HTTP server goes to a free
+     * 127.0.0.1 port unless the variables say otherwise.
+     */
+    public static ReplicatorProgram start(String name, Map<String, String> environment) {
+        try {
+            Path base = Files.isDirectory(Paths.get("target")) ? Paths.get("target", "replicator")
+                    : Paths.get(System.getProperty("java.io.tmpdir"));
+            Files.createDirectories(base);
+            return start(Files.createTempDirectory(base.toAbsolutePath(), name + "-"), environment, List.of());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static ReplicatorProgram start(Path directory, Map<String, String> environment, List<String> jvmOptions) {
         ReplicatorProgram program = new ReplicatorProgram(directory, environment, jvmOptions);
         program.launch();
         return program;
+    }
+
+    public Path directory() {
+        return directory;
     }
 
     public synchronized long pid() {
