@@ -8,10 +8,12 @@ import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Publishes the payloads {@code seq-0} to {@code seq-<count-1>} at QoS 1 to one topic, in order,
- * from its own thread, with at most {@code window} publishes unacknowledged, and counts the broker's
+ * from its own thread, with at most {@code window} publishes unacknowledged (and, if asked, at a
+ * steady rate), and counts the broker's
  * acknowledgements. {@link SequenceRecorder} counts them where they arrive.
  */
 public final class SequencePublisher implements AutoCloseable {
@@ -22,19 +24,27 @@ public final class SequencePublisher implements AutoCloseable {
     private final String topic;
     private final int count;
     private final Semaphore window;
+    private final int rate;
+    private final AtomicInteger sent = new AtomicInteger();
     private final AtomicInteger acknowledged = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
     private volatile boolean stopped;
 
-    private SequencePublisher(Mqtt3AsyncClient client, String topic, int count, int window) {
+    private SequencePublisher(Mqtt3AsyncClient client, String topic, int count, int window, int rate) {
         this.client = client;
         this.topic = topic;
         this.count = count;
         this.window = new Semaphore(window);
+        this.rate = rate;
     }
 
-    /** Connects to 127.0.0.1:{@code port} and starts publishing. */
+    /** Connects to 127.0.0.1:{@code port} and starts publishing as fast as the window allows. */
     public static SequencePublisher start(int port, String topic, int count, int window) {
+        return start(port, topic, count, window, 0);
+    }
+
+    /** Connects and starts publishing at {@code rate} messages per second (0: as fast as the window allows). */
+    public static SequencePublisher start(int port, String topic, int count, int window, int rate) {
         Mqtt3AsyncClient client = Mqtt3Client.builder()
                 .identifier("publisher-" + UUID.randomUUID().toString().substring(0, 8))
                 .serverHost("127.0.0.1")
@@ -45,7 +55,7 @@ public final class SequencePublisher implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("could not connect to port " + port, e);
         }
-        SequencePublisher publisher = new SequencePublisher(client, topic, count, window);
+        SequencePublisher publisher = new SequencePublisher(client, topic, count, window, rate);
         Thread thread = new Thread(publisher::publishAll, "sequence-publisher");
         thread.setDaemon(true);
         thread.start();
@@ -65,9 +75,18 @@ public final class SequencePublisher implements AutoCloseable {
     }
 
     private void publishAll() {
+        long start = System.nanoTime();
         try {
             for (int i = 0; i < count && !stopped; i++) {
+                if (rate > 0) {
+                    long due = start + i * 1_000_000_000L / rate;
+                    long early = due - System.nanoTime();
+                    if (early > 0) {
+                        LockSupport.parkNanos(early); // pacing, not waiting for a condition
+                    }
+                }
                 window.acquire();
+                sent.incrementAndGet();
                 client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
                         .payload((PREFIX + i).getBytes(StandardCharsets.US_ASCII)).send()
                         .whenComplete((ack, error) -> {
@@ -78,6 +97,11 @@ public final class SequencePublisher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Publishes sent so far. */
+    public int sent() {
+        return sent.get();
     }
 
     /** Publishes the source broker acknowledged. */
