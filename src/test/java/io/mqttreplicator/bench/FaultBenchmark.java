@@ -40,6 +40,8 @@ public final class FaultBenchmark {
               --rate N          messages per second published on A (default 2000)
               --before DURATION publishing before the fault (default 10s)
               --after DURATION  publishing after the fault (default 10s)
+              --queue-limit N   max_queued_messages of the source A (default: everything the run publishes, plus 10,000);
+                                B always holds everything, so that losses are the source's
               --jar PATH        product jar (default target/quarkus-app/quarkus-run.jar)
               --jvm OPTIONS     JVM options of the replicator, space separated (default none)
             """;
@@ -70,9 +72,11 @@ public final class FaultBenchmark {
         }
         System.out.printf(Locale.ROOT, "%d CPUs, load average %s, %s; %d msg/s, each fault lasts %d s%n",
                 Runtime.getRuntime().availableProcessors(), Machine.loadAverage(), Instant.now(), rate, down.toSeconds());
+        long queueLimit = options.containsKey("queue-limit") ? Long.parseLong(options.get("queue-limit"))
+                : rate * (before.toSeconds() + down.toSeconds() + after.toSeconds()) + 10_000L;
         List<Figures> results = new ArrayList<>();
         for (String fault : faults) {
-            Figures figures = run(fault.trim(), down, rate, before, after, jar, jvm);
+            Figures figures = run(fault.trim(), down, rate, before, after, queueLimit, jar, jvm);
             results.add(figures);
             print(figures);
         }
@@ -80,24 +84,24 @@ public final class FaultBenchmark {
         System.out.println("| fault | sent | lost | duplicates | backlog caught up | last message | replicator RSS peak / final | A max_queued_messages |");
         System.out.println("|---|---|---|---|---|---|---|---|");
         for (Figures f : results) {
-            System.out.printf(Locale.ROOT, "| %s | %,d | %d | %,d | %.1f s | %.1f s | %.0f / %.0f MiB | %,d |%n", f.fault(), f.sent(),
-                    f.lost(), f.duplicates(), f.catchUpSeconds(), f.recoverySeconds(), f.peakRssMiB(), f.finalRssMiB(),
+            System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %,d | %s | %.1f s | %.0f / %.0f MiB | %,d |%n", f.fault(), f.sent(),
+                    f.lost(), f.duplicates(), seconds(f.catchUpSeconds()), f.recoverySeconds(), f.peakRssMiB(), f.finalRssMiB(),
                     f.queueLimit());
         }
     }
 
-    private static Figures run(String fault, Duration down, int rate, Duration before, Duration after, Path jar,
-            List<String> jvm) throws Exception {
+    private static Figures run(String fault, Duration down, int rate, Duration before, Duration after, long queueLimit,
+            Path jar, List<String> jvm) throws Exception {
         if (!List.of("target-down", "replicator-kill", "blackhole").contains(fault)) {
             throw new IllegalArgumentException("unknown fault " + fault + "\n" + USAGE);
         }
         int count = (int) (rate * (before.toSeconds() + down.toSeconds() + after.toSeconds()));
-        long queueLimit = count + 10_000L;
-        String queue = "max_queued_messages " + queueLimit;
+        String everything = "max_queued_messages " + (count + 10_000L);
         Path directory = Files.createDirectories(Paths.get("target", "bench-faults"));
-        try (MosquittoBroker a = MosquittoBroker.builder().name("fault-a").config(queue, "max_queued_bytes 0").start();
+        try (MosquittoBroker a = MosquittoBroker.builder().name("fault-a")
+                        .config("max_queued_messages " + queueLimit, "max_queued_bytes 0").start();
                 MosquittoBroker b = MosquittoBroker.builder().name("fault-b").persistence(true)
-                        .config(queue, "max_queued_bytes 0").start();
+                        .config(everything, "max_queued_bytes 0").start();
                 TcpProxy linkToB = TcpProxy.start(b.port());
                 SequenceRecorder onB = SequenceRecorder.subscribe(b.port(), "fault-recorder", "fault/#", count)) {
             Map<String, String> env = new LinkedHashMap<>();
@@ -169,9 +173,13 @@ public final class FaultBenchmark {
 
     private static void print(Figures f) {
         System.out.printf(Locale.ROOT, "%s: sent %,d (acknowledged by A %,d), lost %,d, duplicates %,d; after the fault ended,"
-                + " the backlog was on B in %.1f s and the last message in %.1f s; replicator RSS peak %.0f MiB, final %.0f MiB"
+                + " the backlog was on B in %s and the last message in %.1f s; replicator RSS peak %.0f MiB, final %.0f MiB"
                 + " (A max_queued_messages %,d)%n", f.fault(), f.sent(), f.acknowledgedBySource(), f.lost(), f.duplicates(),
-                f.catchUpSeconds(), f.recoverySeconds(), f.peakRssMiB(), f.finalRssMiB(), f.queueLimit());
+                seconds(f.catchUpSeconds()), f.recoverySeconds(), f.peakRssMiB(), f.finalRssMiB(), f.queueLimit());
+    }
+
+    private static String seconds(double seconds) {
+        return Double.isNaN(seconds) ? "never" : String.format(Locale.ROOT, "%.1f s", seconds);
     }
 
     /** Publishes a probe until the replicator has carried one to B. */
