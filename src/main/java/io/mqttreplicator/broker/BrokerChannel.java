@@ -80,7 +80,9 @@ import org.jboss.logging.Logger;
  * is the oldest one unacknowledged, that publish fails with {@link PublishRefusedException}
  * ({@value #CONNECTION_ENDED_ON_PUBLISH}) and the channel reconnects at once with a clean session,
  * the only way to make the client forget it; the other unacknowledged publishes are sent again. The
- * cost: what the broker had queued in the replicator's session at that moment is dropped.
+ * cost: what the broker had queued in the replicator's session at that moment is dropped. An MQTT
+ * 3.1.1 clean session ends with its connection, so the channel then reconnects once more, at once,
+ * with a persistent session (MQTT 5 keeps the session expiry of a persistent one).
  * <p>
  * <b>Threads.</b> Inbound messages, publish completions and state events arrive on the client's
  * event loop: do not block there. Every method may be called from any thread.
@@ -141,6 +143,8 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private long connectedAt;
     private PendingPublish suspect;
     private int suspectStrikes;
+    /** MQTT 3.1.1: the clean session taken to drop a poison publish must become persistent again. */
+    private boolean restoringSession;
 
     /**
      * Creates the channel without connecting. Throws IllegalArgumentException when an address or
@@ -482,6 +486,13 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             }
         }
         releaseNacked(current);
+        if (restoringSession && !settings.cleanSession()) {
+            // An MQTT 3.1.1 clean session ends with the connection: until a reconnect with clean
+            // session false, the next outage would lose what the broker queues meanwhile.
+            LOG.infof("Broker '%s': reconnecting at once with a persistent session", name);
+            client.disconnect();
+            return;
+        }
         republishDropped();
     }
 
@@ -503,7 +514,9 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             backoff.reset();
         }
         boolean forRedelivery = context.getSource() == MqttDisconnectSource.USER && redeliveryRequested.get();
-        boolean shortLived = wasUp && !forRedelivery && System.nanoTime() - connectedAt < STABLE_NANOS;
+        boolean forPersistence = context.getSource() == MqttDisconnectSource.USER && restoringSession;
+        restoringSession = false;
+        boolean shortLived = wasUp && !forRedelivery && !forPersistence && System.nanoTime() - connectedAt < STABLE_NANOS;
         PendingPublish poison = poisonPublish(shortLived);
         boolean refused = isRefusal(cause);
         String error = forRedelivery ? "reconnecting so that the broker redelivers nacked messages" : describe(cause);
@@ -528,6 +541,9 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
                     + " (what the broker had queued for this session is dropped)", name, POISON_STRIKES,
                     poison.message.topic(), poison.message.payload().length);
             poison.poisoned = true;
+            restoringSession = settings.protocolVersion() == 4;
+            delay = 0;
+        } else if (forPersistence) {
             delay = 0;
         }
 
