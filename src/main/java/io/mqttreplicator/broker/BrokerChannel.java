@@ -7,6 +7,8 @@ import com.hivemq.client.mqtt.MqttClientTransportConfigBuilder;
 import com.hivemq.client.mqtt.MqttWebSocketConfig;
 import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
 import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
+import com.hivemq.client.mqtt.exceptions.MqttClientStateException;
+import com.hivemq.client.mqtt.exceptions.MqttSessionExpiredException;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
@@ -32,17 +34,17 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
@@ -77,6 +79,19 @@ import org.jboss.logging.Logger;
  * with a clean session it is dropped. Closing sends a normal DISCONNECT, which keeps a persistent
  * session and its queued messages on the broker.
  * <p>
+ * <b>A publish the broker cannot take.</b> A publish is retried across reconnects until the broker
+ * acknowledges it. But some brokers answer a publish they refuse by ending the connection (Mosquitto
+ * over MQTT 3.1.1 above {@code max_packet_size}; over MQTT 5 above {@code message_size_limit} it sends
+ * a PUBACK reason code the protocol does not allow, and the client closes the connection): the client
+ * resends it on every reconnect and the connection never works again. So when
+ * {@value #POISON_STRIKES} connections in a row end within 10 s of their start while the same publish
+ * is the oldest one unacknowledged, that publish fails with {@link PublishRefusedException}
+ * ({@value #CONNECTION_ENDED_ON_PUBLISH}) and the channel reconnects at once with a clean session,
+ * the only way to make the client forget it; the other unacknowledged publishes are sent again. The
+ * cost: what the broker had queued in the replicator's session at that moment is dropped. An MQTT
+ * 3.1.1 clean session ends with its connection, so the channel then reconnects once more, at once,
+ * with a persistent session (MQTT 5 keeps the session expiry of a persistent one).
+ * <p>
  * <b>Threads.</b> Inbound messages, publish completions and state events arrive on the client's
  * event loop: do not block there. Every method may be called from any thread.
  */
@@ -85,6 +100,10 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BrokerChannel.class);
     /** A connection that lasted this long starts the backoff over when it ends. */
     private static final long STABLE_NANOS = Duration.ofSeconds(10).toNanos();
+    /** Short connections in a row with the same oldest unacknowledged publish before it is given up. */
+    public static final int POISON_STRIKES = 3;
+    /** The {@link PublishRefusedException#reasonCode()} of a publish given up that way. */
+    public static final String CONNECTION_ENDED_ON_PUBLISH = "CONNECTION_ENDED_ON_PUBLISH";
 
     private final BrokerSettings settings;
     private final String name;
@@ -96,7 +115,11 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private final InboundMessage.Redelivery redelivery = this::nacked;
     private final ReconnectBackoff backoff;
     private final List<Consumer<ConnectionEvent>> listeners = new CopyOnWriteArrayList<>();
-    private final Set<PendingPublish> inFlight = ConcurrentHashMap.newKeySet();
+    /** By publish order, so the first is the oldest unacknowledged. */
+    private final ConcurrentSkipListMap<Long, PendingPublish> inFlight = new ConcurrentSkipListMap<>();
+    private final AtomicLong publishOrder = new AtomicLong();
+    /** Publishes the client dropped with the session given up for a poison publish, to send again. */
+    private final Queue<PendingPublish> toRepublish = new ConcurrentLinkedQueue<>();
     private final Queue<InboundMessage> nackedMessages = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean redeliveryRequested = new AtomicBoolean();
     /**
@@ -133,6 +156,10 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private boolean moveBackPending;
     private int movedBackFrom;
     private int failedMoveBacks;
+    private PendingPublish suspect;
+    private int suspectStrikes;
+    /** MQTT 3.1.1: the clean session taken to drop a poison publish must become persistent again. */
+    private boolean restoringSession;
 
     /**
      * Creates the channel without connecting. Throws IllegalArgumentException when an address or
@@ -258,8 +285,8 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     }
 
     private CompletableFuture<Void> send(BrokerMessage message, int qos) {
-        PendingPublish pending = new PendingPublish(message.topic());
-        inFlight.add(pending);
+        PendingPublish pending = new PendingPublish(publishOrder.incrementAndGet(), message, qos);
+        inFlight.put(pending.order, pending);
         if (closing) {
             // close() may have failed the in-flight publishes before this one was added
             pending.accept(null, new BrokerChannelClosedException(name));
@@ -267,6 +294,21 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         }
         client.publish(message, qos).whenComplete(pending);
         return pending;
+    }
+
+    /** Sends again what the client dropped with the session; only once connected, else it fails at once again. */
+    private void republishDropped() {
+        if (client.state() != MqttClientState.CONNECTED) {
+            return;
+        }
+        PendingPublish pending;
+        while ((pending = toRepublish.poll()) != null) {
+            if (closing) {
+                pending.accept(null, new BrokerChannelClosedException(name));
+            } else {
+                client.publish(pending.message, pending.qos).whenComplete(pending);
+            }
+        }
     }
 
     @Override
@@ -426,9 +468,10 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             return;
         }
         inbound.close();
-        for (PendingPublish pending : inFlight) {
+        for (PendingPublish pending : inFlight.values()) {
             pending.accept(null, new BrokerChannelClosedException(name));
         }
+        toRepublish.clear();
         nackedMessages.clear();
         setStatus(ConnectionState.DISCONNECTED, addressIndex, null);
         firstAddressProbe.stop();
@@ -462,6 +505,14 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             }
         }
         releaseNacked(current);
+        if (restoringSession && !settings.cleanSession()) {
+            // An MQTT 3.1.1 clean session ends with the connection: until a reconnect with clean
+            // session false, the next outage would lose what the broker queues meanwhile.
+            LOG.infof("Broker '%s': reconnecting at once with a persistent session", name);
+            client.disconnect();
+            return;
+        }
+        republishDropped();
     }
 
     /**
@@ -520,7 +571,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             String reason = "moving back to the first address " + addresses.get(0);
             LOG.infof("Broker '%s': disconnected from %s, %s", name, address, reason);
             setStatus(ConnectionState.DISCONNECTED, addressIndex, reason);
-            reconnect(reconnector, 0, 0);
+            reconnect(reconnector, 0, 0, false);
             return;
         }
         if (!wasUp && moveBackPending && addressIndex == 0) {
@@ -531,10 +582,14 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             LOG.warnf("Broker '%s': moving back to %s failed: %s; returning to %s", name, address, error,
                     addresses.get(movedBackFrom));
             setStatus(isRefusal(cause) ? ConnectionState.FAILED : ConnectionState.DISCONNECTED, addressIndex, error);
-            reconnect(reconnector, movedBackFrom, ReconnectBackoff.FLOOR.toMillis());
+            reconnect(reconnector, movedBackFrom, ReconnectBackoff.FLOOR.toMillis(), false);
             return;
         }
         boolean forRedelivery = context.getSource() == MqttDisconnectSource.USER && redeliveryRequested.get();
+        boolean forPersistence = context.getSource() == MqttDisconnectSource.USER && restoringSession;
+        restoringSession = false;
+        boolean shortLived = wasUp && !forRedelivery && !forPersistence && System.nanoTime() - connectedAt < STABLE_NANOS;
+        PendingPublish poison = poisonPublish(shortLived);
         boolean refused = isRefusal(cause);
         String error = forRedelivery ? "reconnecting so that the broker redelivers nacked messages" : describe(cause);
         int next = nextAddress(wasUp);
@@ -551,20 +606,59 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         ConnectionState state = refused ? ConnectionState.FAILED
                 : everConnected ? ConnectionState.DISCONNECTED : ConnectionState.CONNECTING;
         setStatus(state, addressIndex, error);
-        reconnect(reconnector, next, delay);
+        if (poison != null) {
+            LOG.warnf("Broker '%s': %d connections in a row ended soon after they started while a publish to '%s' (%d bytes)"
+                    + " waited for its acknowledgement; giving that publish up and reconnecting with a clean session"
+                    + " (what the broker had queued for this session is dropped)", name, POISON_STRIKES,
+                    poison.message.topic(), poison.message.payload().length);
+            poison.poisoned = true;
+            restoringSession = settings.protocolVersion() == 4;
+            delay = 0;
+        } else if (forPersistence) {
+            delay = 0;
+        }
+        reconnect(reconnector, next, delay, poison != null);
     }
 
-    private void reconnect(MqttClientReconnector reconnector, int next, long delay) {
+    private void reconnect(MqttClientReconnector reconnector, int next, long delay, boolean dropPoison) {
         CompletableFuture<Void> gate = new CompletableFuture<>();
         reconnectGate = gate;
+        // a clean session drops the client's unacknowledged publishes: they fail, and all but the poison are sent again
+        client.reconnectWith(reconnector, dropPoison || settings.cleanSession());
         reconnector.reconnect(true)
-                .republishIfSessionExpired(true)
+                .republishIfSessionExpired(!dropPoison)
                 .transportConfig(transports.get(next))
                 .reconnectWhen(gate, (ignored, failure) -> onReconnectDue(reconnector, next));
         gate.completeOnTimeout(null, delay, TimeUnit.MILLISECONDS);
         if (closing) {
             gate.complete(null);
         }
+    }
+
+    /**
+     * Counts a connection that ended: the publish to give up when {@value #POISON_STRIKES} short
+     * connections in a row ended with the same oldest unacknowledged publish, else null.
+     */
+    private PendingPublish poisonPublish(boolean shortLived) {
+        Map.Entry<Long, PendingPublish> oldest = inFlight.firstEntry();
+        PendingPublish head = oldest == null ? null : oldest.getValue();
+        if (!shortLived || head == null) {
+            suspect = null;
+            suspectStrikes = 0;
+            return null;
+        }
+        if (head == suspect) {
+            suspectStrikes++;
+        } else {
+            suspect = head;
+            suspectStrikes = 1;
+        }
+        if (suspectStrikes < POISON_STRIKES) {
+            return null;
+        }
+        suspect = null;
+        suspectStrikes = 0;
+        return head;
     }
 
     /** On the event loop, when the reconnect delay is over or the channel was closed meanwhile. */
@@ -730,23 +824,44 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         return e;
     }
 
-    /** A publish on its way: completes once, when the client reports back or the channel closes. */
+    /**
+     * A publish on its way: completes once, when the client reports back or the channel closes. Sent
+     * again when the client dropped it with a session given up for another publish.
+     */
     private final class PendingPublish extends CompletableFuture<Void> implements BiConsumer<Object, Throwable> {
-        private final String topic;
+        private final long order;
+        private final BrokerMessage message;
+        private final int qos;
+        private volatile boolean poisoned;
 
-        PendingPublish(String topic) {
-            this.topic = topic;
+        PendingPublish(long order, BrokerMessage message, int qos) {
+            this.order = order;
+            this.message = message;
+            this.qos = qos;
         }
 
         @Override
         public void accept(Object result, Throwable error) {
-            inFlight.remove(this);
+            if (error != null && !poisoned && !closing && droppedWithSession(error)) {
+                toRepublish.add(this);
+                republishDropped();
+                return;
+            }
+            inFlight.remove(order);
             if (error == null) {
                 complete(null);
+            } else if (poisoned) {
+                completeExceptionally(new PublishRefusedException(name, message.topic(), CONNECTION_ENDED_ON_PUBLISH, error));
             } else {
-                completeExceptionally(publishError(topic, error));
+                completeExceptionally(publishError(message.topic(), error));
             }
         }
+    }
+
+    /** The client fails unacknowledged and queued publishes this way when a session ends without republishing. */
+    private static boolean droppedWithSession(Throwable error) {
+        Throwable e = unwrap(error);
+        return e instanceof MqttSessionExpiredException || e instanceof MqttClientStateException;
     }
 
     @Override

@@ -11,9 +11,11 @@ import com.hivemq.client.mqtt.datatypes.MqttTopicFilter;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedListener;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedListener;
+import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3ClientBuilder;
 import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientConnectedContext;
+import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientReconnector;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscription;
@@ -22,6 +24,7 @@ import com.hivemq.client.mqtt.mqtt3.message.unsubscribe.Mqtt3Unsubscribe;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
+import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientReconnector;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuthBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
@@ -82,6 +85,12 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
 
     CompletableFuture<?> connect();
 
+    /**
+     * Sets the CONNECT of the coming reconnect: that of {@link #connect()}, but with the given clean
+     * session flag (a reconnect otherwise repeats the previous CONNECT).
+     */
+    void reconnectWith(MqttClientReconnector reconnector, boolean cleanSession);
+
     /** A normal DISCONNECT; it keeps a persistent session (and its queued messages) on the broker. */
     CompletableFuture<?> disconnect();
 
@@ -132,6 +141,14 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
                     .cleanSession(settings.cleanSession())
                     .keepAlive(keepAliveSeconds(settings))
                     .send();
+        }
+
+        @Override
+        public void reconnectWith(MqttClientReconnector reconnector, boolean cleanSession) {
+            ((Mqtt3ClientReconnector) reconnector).connectWith()
+                    .cleanSession(cleanSession)
+                    .keepAlive(keepAliveSeconds(settings))
+                    .applyConnect();
         }
 
         @Override
@@ -227,6 +244,15 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
                     .sessionExpiryInterval(settings.cleanSession() ? 0 : SESSION_EXPIRY_SECONDS)
                     .keepAlive(keepAliveSeconds(settings))
                     .send();
+        }
+
+        @Override
+        public void reconnectWith(MqttClientReconnector reconnector, boolean cleanSession) {
+            ((Mqtt5ClientReconnector) reconnector).connectWith()
+                    .cleanStart(cleanSession)
+                    .sessionExpiryInterval(settings.cleanSession() ? 0 : SESSION_EXPIRY_SECONDS)
+                    .keepAlive(keepAliveSeconds(settings))
+                    .applyConnect();
         }
 
         @Override

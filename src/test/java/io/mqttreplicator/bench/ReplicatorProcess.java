@@ -60,6 +60,16 @@ final class ReplicatorProcess implements AutoCloseable {
         return process.isAlive() ? "running" : "exited with code " + process.exitValue();
     }
 
+    /** SIGKILL, as in a crash; waits until the process is gone. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         OwnedProcesses.stop(process, Duration.ofSeconds(15));
