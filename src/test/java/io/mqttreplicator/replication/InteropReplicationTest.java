@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.mqttreplicator.engine.Rules;
 import io.mqttreplicator.engine.TopicRule;
+import io.mqttreplicator.testing.ArtemisBroker;
 import io.mqttreplicator.testing.Definitions;
 import io.mqttreplicator.testing.HiveMqBroker;
 import io.mqttreplicator.testing.MoquetteBroker;
@@ -26,8 +27,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The three-broker stream and state scenarios on other brokers than Mosquitto: three Moquette
- * brokers, Mosquitto and Moquette mixed, and Mosquitto, Moquette and HiveMQ CE in one replication,
- * the replicator speaking MQTT 5 to HiveMQ (No Local there, echo suppression for the others).
+ * brokers, Mosquitto and Moquette mixed, Mosquitto, Moquette and HiveMQ CE in one replication,
+ * the replicator speaking MQTT 5 to HiveMQ (No Local there, echo suppression for the others), and
+ * three embedded ActiveMQ Artemis brokers.
  */
 class InteropReplicationTest {
 
@@ -39,7 +41,8 @@ class InteropReplicationTest {
     enum Kind {
         MOSQUITTO(4, MosquittoBroker::start),
         MOQUETTE(4, () -> MoquetteBroker.start("/mqtt")),
-        HIVEMQ_MQTT5(5, HiveMqBroker::start);
+        HIVEMQ_MQTT5(5, HiveMqBroker::start),
+        ARTEMIS(4, ArtemisBroker::start);
 
         final int protocolVersion;
         final Supplier<TestBroker> starter;
@@ -54,7 +57,8 @@ class InteropReplicationTest {
     enum Brokers {
         MOQUETTE(Kind.MOQUETTE, Kind.MOQUETTE, Kind.MOQUETTE),
         MOSQUITTO_AND_MOQUETTE(Kind.MOSQUITTO, Kind.MOQUETTE, Kind.MOSQUITTO),
-        MOSQUITTO_MOQUETTE_AND_HIVEMQ_OVER_MQTT5(Kind.MOSQUITTO, Kind.MOQUETTE, Kind.HIVEMQ_MQTT5);
+        MOSQUITTO_MOQUETTE_AND_HIVEMQ_OVER_MQTT5(Kind.MOSQUITTO, Kind.MOQUETTE, Kind.HIVEMQ_MQTT5),
+        ARTEMIS(Kind.ARTEMIS, Kind.ARTEMIS, Kind.ARTEMIS);
 
         private final List<Kind> kinds;
 
