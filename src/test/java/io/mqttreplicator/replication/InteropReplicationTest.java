@@ -10,6 +10,7 @@ import io.mqttreplicator.testing.Definitions;
 import io.mqttreplicator.testing.HiveMqBroker;
 import io.mqttreplicator.testing.MoquetteBroker;
 import io.mqttreplicator.testing.MosquittoBroker;
+import io.mqttreplicator.testing.RabbitMqBroker;
 import io.mqttreplicator.testing.ReplicationHarness;
 import io.mqttreplicator.testing.TestBroker;
 import io.mqttreplicator.testing.TestMqttClient;
@@ -22,14 +23,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The three-broker stream and state scenarios on other brokers than Mosquitto: three Moquette
  * brokers, Mosquitto and Moquette mixed, Mosquitto, Moquette and HiveMQ CE in one replication,
- * the replicator speaking MQTT 5 to HiveMQ (No Local there, echo suppression for the others), and
- * three embedded ActiveMQ Artemis brokers.
+ * the replicator speaking MQTT 5 to HiveMQ (No Local there, echo suppression for the others),
+ * three embedded ActiveMQ Artemis brokers, and Mosquitto, Artemis and a RabbitMQ node (MQTT
+ * plugin, 3.1.1, {@code maxQos} 1) in one replication. The RabbitMQ node is one process for the
+ * whole class; its tests use topics of their own.
  */
 class InteropReplicationTest {
 
@@ -37,18 +41,25 @@ class InteropReplicationTest {
     private static final int MESSAGES_PER_WRITER = 200;
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    /** A broker the replicator talks to, and in which MQTT version. */
+    /** Started on first use, stopped after the last test: a RabbitMQ node takes seconds to start. */
+    private static RabbitMqBroker rabbitMq;
+
+    /** A broker the replicator talks to, in which MQTT version, and the highest QoS it takes. */
     enum Kind {
-        MOSQUITTO(4, MosquittoBroker::start),
-        MOQUETTE(4, () -> MoquetteBroker.start("/mqtt")),
-        HIVEMQ_MQTT5(5, HiveMqBroker::start),
-        ARTEMIS(4, ArtemisBroker::start);
+        MOSQUITTO(4, 2, MosquittoBroker::start),
+        MOQUETTE(4, 2, () -> MoquetteBroker.start("/mqtt")),
+        HIVEMQ_MQTT5(5, 2, HiveMqBroker::start),
+        ARTEMIS(4, 2, ArtemisBroker::start),
+        // RabbitMQ 3.10 closes the connection on a QoS 2 PUBLISH
+        RABBITMQ(4, 1, InteropReplicationTest::sharedRabbitMq);
 
         final int protocolVersion;
+        final int maxQos;
         final Supplier<TestBroker> starter;
 
-        Kind(int protocolVersion, Supplier<TestBroker> starter) {
+        Kind(int protocolVersion, int maxQos, Supplier<TestBroker> starter) {
             this.protocolVersion = protocolVersion;
+            this.maxQos = maxQos;
             this.starter = starter;
         }
     }
@@ -58,7 +69,8 @@ class InteropReplicationTest {
         MOQUETTE(Kind.MOQUETTE, Kind.MOQUETTE, Kind.MOQUETTE),
         MOSQUITTO_AND_MOQUETTE(Kind.MOSQUITTO, Kind.MOQUETTE, Kind.MOSQUITTO),
         MOSQUITTO_MOQUETTE_AND_HIVEMQ_OVER_MQTT5(Kind.MOSQUITTO, Kind.MOQUETTE, Kind.HIVEMQ_MQTT5),
-        ARTEMIS(Kind.ARTEMIS, Kind.ARTEMIS, Kind.ARTEMIS);
+        ARTEMIS(Kind.ARTEMIS, Kind.ARTEMIS, Kind.ARTEMIS),
+        MOSQUITTO_ARTEMIS_AND_RABBITMQ(Kind.MOSQUITTO, Kind.ARTEMIS, Kind.RABBITMQ);
 
         private final List<Kind> kinds;
 
@@ -80,12 +92,50 @@ class InteropReplicationTest {
         }
 
         ReplicationDefinition definition(ReplicationHarness harness, double mergeFrequencyHz, TopicRule rule) {
-            return harness.definition(mergeFrequencyHz, name -> Definitions.broker(name, harness.testBroker(name).url(), 2,
-                    kind(name).protocolVersion), rule);
+            return harness.definition(mergeFrequencyHz, name -> Definitions.broker(name, harness.testBroker(name).url(),
+                    kind(name).maxQos, kind(name).protocolVersion), rule);
         }
 
         Kind kind(String name) {
             return kinds.get(NAMES.indexOf(name));
+        }
+    }
+
+    private static synchronized TestBroker sharedRabbitMq() {
+        if (rabbitMq == null) {
+            rabbitMq = RabbitMqBroker.start();
+        }
+        return new SharedBroker(rabbitMq);
+    }
+
+    @AfterAll
+    static void stopRabbitMq() {
+        if (rabbitMq != null) {
+            rabbitMq.close();
+            rabbitMq = null;
+        }
+    }
+
+    /** A broker that outlives the harness it is given to: closing the harness leaves it running. */
+    private record SharedBroker(TestBroker broker) implements TestBroker {
+        @Override
+        public int port() {
+            return broker.port();
+        }
+
+        @Override
+        public String url() {
+            return broker.url();
+        }
+
+        @Override
+        public TestMqttClient client() {
+            return broker.client();
+        }
+
+        @Override
+        public void close() {
+            // stopped by stopRabbitMq once every test is done
         }
     }
 
