@@ -1,10 +1,6 @@
 package io.mqttreplicator.replication;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
-import io.mqttreplicator.engine.Rules;
-import io.mqttreplicator.engine.TopicRule;
+import io.mqttreplicator.broker.BrokerSettings;
 import io.mqttreplicator.testing.ArtemisBroker;
 import io.mqttreplicator.testing.Definitions;
 import io.mqttreplicator.testing.HiveMqBroker;
@@ -14,15 +10,10 @@ import io.mqttreplicator.testing.RabbitMqBroker;
 import io.mqttreplicator.testing.ReplicationHarness;
 import io.mqttreplicator.testing.TestBroker;
 import io.mqttreplicator.testing.TestMqttClient;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -33,33 +24,34 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the replicator speaking MQTT 5 to HiveMQ (No Local there, echo suppression for the others),
  * three embedded ActiveMQ Artemis brokers, and Mosquitto, Artemis and a RabbitMQ node (MQTT
  * plugin, 3.1.1, {@code maxQos} 1) in one replication. The RabbitMQ node is one process for the
- * whole class; its tests use topics of their own.
+ * whole class; each test replicates topics of its own.
  */
 class InteropReplicationTest {
 
-    private static final List<String> NAMES = List.of("a", "b", "c");
-    private static final int MESSAGES_PER_WRITER = 200;
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final List<String> NAMES = InteropScenarios.NAMES;
 
     /** Started on first use, stopped after the last test: a RabbitMQ node takes seconds to start. */
     private static RabbitMqBroker rabbitMq;
 
     /** A broker the replicator talks to, in which MQTT version, and the highest QoS it takes. */
     enum Kind {
-        MOSQUITTO(4, 2, MosquittoBroker::start),
-        MOQUETTE(4, 2, () -> MoquetteBroker.start("/mqtt")),
-        HIVEMQ_MQTT5(5, 2, HiveMqBroker::start),
-        ARTEMIS(4, 2, ArtemisBroker::start),
-        // RabbitMQ 3.10 closes the connection on a QoS 2 PUBLISH
-        RABBITMQ(4, 1, InteropReplicationTest::sharedRabbitMq);
+        MOSQUITTO(4, 2, true, MosquittoBroker::start),
+        MOQUETTE(4, 2, true, () -> MoquetteBroker.start("/mqtt")),
+        HIVEMQ_MQTT5(5, 2, true, HiveMqBroker::start),
+        ARTEMIS(4, 2, true, ArtemisBroker::start),
+        // RabbitMQ 3.10 closes the connection on a QoS 2 PUBLISH, and replays retained messages
+        // only to subscriptions of exactly their topic
+        RABBITMQ(4, 1, false, InteropReplicationTest::sharedRabbitMq);
 
         final int protocolVersion;
         final int maxQos;
+        final boolean replaysRetainedToWildcards;
         final Supplier<TestBroker> starter;
 
-        Kind(int protocolVersion, int maxQos, Supplier<TestBroker> starter) {
+        Kind(int protocolVersion, int maxQos, boolean replaysRetainedToWildcards, Supplier<TestBroker> starter) {
             this.protocolVersion = protocolVersion;
             this.maxQos = maxQos;
+            this.replaysRetainedToWildcards = replaysRetainedToWildcards;
             this.starter = starter;
         }
     }
@@ -91,9 +83,8 @@ class InteropReplicationTest {
             return ReplicationHarness.with(brokers);
         }
 
-        ReplicationDefinition definition(ReplicationHarness harness, double mergeFrequencyHz, TopicRule rule) {
-            return harness.definition(mergeFrequencyHz, name -> Definitions.broker(name, harness.testBroker(name).url(),
-                    kind(name).maxQos, kind(name).protocolVersion), rule);
+        BrokerSettings settings(ReplicationHarness harness, String name) {
+            return Definitions.broker(name, harness.testBroker(name).url(), kind(name).maxQos, kind(name).protocolVersion);
         }
 
         Kind kind(String name) {
@@ -143,39 +134,7 @@ class InteropReplicationTest {
     @EnumSource(Brokers.class)
     void concurrentStreamWritesArriveExactlyOnceInOrderOnEveryBroker(Brokers kinds) {
         try (ReplicationHarness harness = kinds.start()) {
-            harness.replicate(kinds.definition(harness, 1, Rules.stream("events", "events/#").qos(1).build()));
-            harness.awaitFlowing("events/probe");
-            for (String name : NAMES) {
-                // MQTT 5: No Local keeps the replicator's own publishes from coming back at all
-                assertThat(harness.channels().get(name).echoesOwnPublishes()).as("%s echoes", name)
-                        .isEqualTo(kinds.kind(name).protocolVersion == 4);
-            }
-            Map<String, TestMqttClient> subscribers = new LinkedHashMap<>();
-            NAMES.forEach(name -> subscribers.put(name, harness.subscriber(name, "events/data/#", 1)));
-            List<TestMqttClient> writers = NAMES.stream().map(harness::client).toList();
-
-            CompletableFuture.allOf(IntStream.range(0, NAMES.size()).mapToObj(writer -> CompletableFuture.runAsync(() -> {
-                for (int i = 0; i < MESSAGES_PER_WRITER; i++) {
-                    writers.get(writer).publish("events/data/" + NAMES.get(writer), NAMES.get(writer) + "-" + i, 1, false);
-                }
-            })).toArray(CompletableFuture[]::new)).join();
-
-            int expected = NAMES.size() * MESSAGES_PER_WRITER;
-            await().atMost(WAIT).until(() -> subscribers.values().stream().allMatch(s -> s.received().size() >= expected));
-            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
-                    .until(() -> subscribers.values().stream().allMatch(s -> s.received().size() == expected));
-            for (Map.Entry<String, TestMqttClient> subscriber : subscribers.entrySet()) {
-                Map<String, Long> copies = subscriber.getValue().received().stream()
-                        .collect(Collectors.groupingBy(TestMqttClient.Received::text, Collectors.counting()));
-                assertThat(copies).as("messages on %s", subscriber.getKey()).hasSize(expected);
-                assertThat(copies.values()).as("copies per message on %s", subscriber.getKey()).containsOnly(1L);
-                for (String origin : NAMES) {
-                    assertThat(subscriber.getValue().receivedTexts("events/data/" + origin))
-                            .as("order of %s's messages on %s", origin, subscriber.getKey())
-                            .containsExactlyElementsOf(IntStream.range(0, MESSAGES_PER_WRITER)
-                                    .mapToObj(i -> origin + "-" + i).toList());
-                }
-            }
+            InteropScenarios.concurrentStreamWrites(harness, name -> kinds.settings(harness, name));
         }
     }
 
@@ -183,33 +142,16 @@ class InteropReplicationTest {
     @EnumSource(Brokers.class)
     void stateConvergesOnTheLastWriteEverywhereAndADeletionPropagates(Brokers kinds) {
         try (ReplicationHarness harness = kinds.start()) {
-            harness.replicate(kinds.definition(harness, 10, Rules.state("state", "state/#").retain().build()));
-            harness.awaitFlowing("state/probe");
-
-            harness.client("a").publish("state/x", "first", 1, true);
-            awaitRetainedEverywhere(harness, "state/x", Optional.of("first"));
-            harness.client("b").publish("state/x", "second", 1, true);
-            awaitRetainedEverywhere(harness, "state/x", Optional.of("second"));
-            harness.client("c").publish("state/x", "", 1, true);
-            awaitRetainedEverywhere(harness, "state/x", Optional.empty());
+            InteropScenarios.stateConvergence(harness, name -> kinds.settings(harness, name));
         }
     }
 
-    private static void awaitRetainedEverywhere(ReplicationHarness harness, String topic, Optional<String> value) {
-        await().atMost(WAIT).until(() -> NAMES.stream().allMatch(name -> retained(harness, name, topic).equals(value)));
-    }
-
-    /** What a new subscriber gets as the retained value of the topic on that broker. */
-    private static Optional<String> retained(ReplicationHarness harness, String broker, String topic) {
-        try (TestMqttClient reader = harness.testBroker(broker).client()) {
-            reader.subscribe(topic, 1);
-            try {
-                // the retained message may come just after the SUBACK
-                await().atMost(Duration.ofMillis(300)).until(() -> !reader.received(topic).isEmpty());
-            } catch (org.awaitility.core.ConditionTimeoutException none) {
-                return Optional.empty();
-            }
-            return Optional.of(reader.receivedTexts(topic).get(0));
+    @ParameterizedTest
+    @EnumSource(Brokers.class)
+    void aValueRetainedBeforeTheReplicatorStartsSpreadsIfItsBrokerReplaysItToWildcards(Brokers kinds) {
+        try (ReplicationHarness harness = kinds.start()) {
+            InteropScenarios.valueRetainedBeforeStart(harness, name -> kinds.settings(harness, name),
+                    kinds.kind("c").replaysRetainedToWildcards);
         }
     }
 }
