@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The three-broker stream and state scenarios on other brokers than Mosquitto: three Moquette
  * brokers, Mosquitto and Moquette mixed, Mosquitto, Moquette and HiveMQ CE in one replication,
  * the replicator speaking MQTT 5 to HiveMQ (No Local there, echo suppression for the others),
- * three embedded ActiveMQ Artemis brokers, and Mosquitto, Artemis and a RabbitMQ node (MQTT
+ * three embedded ActiveMQ Artemis brokers over MQTT 3.1.1 and over MQTT 5 (No Local honoured
+ * there too), and Mosquitto, Artemis and a RabbitMQ node (MQTT
  * plugin, 3.1.1, {@code maxQos} 1) in one replication. The RabbitMQ node is one process for the
  * whole class; each test replicates topics of its own.
  */
@@ -39,6 +40,7 @@ class InteropReplicationTest {
         MOQUETTE(4, 2, true, () -> MoquetteBroker.start("/mqtt")),
         HIVEMQ_MQTT5(5, 2, true, HiveMqBroker::start),
         ARTEMIS(4, 2, true, ArtemisBroker::start),
+        ARTEMIS_MQTT5(5, 2, true, ArtemisBroker::start),
         // RabbitMQ 3.10 closes the connection on a QoS 2 PUBLISH, and replays retained messages
         // only to subscriptions of exactly their topic
         RABBITMQ(4, 1, false, InteropReplicationTest::sharedRabbitMq);
@@ -62,6 +64,7 @@ class InteropReplicationTest {
         MOSQUITTO_AND_MOQUETTE(Kind.MOSQUITTO, Kind.MOQUETTE, Kind.MOSQUITTO),
         MOSQUITTO_MOQUETTE_AND_HIVEMQ_OVER_MQTT5(Kind.MOSQUITTO, Kind.MOQUETTE, Kind.HIVEMQ_MQTT5),
         ARTEMIS(Kind.ARTEMIS, Kind.ARTEMIS, Kind.ARTEMIS),
+        ARTEMIS_OVER_MQTT5(Kind.ARTEMIS_MQTT5, Kind.ARTEMIS_MQTT5, Kind.ARTEMIS_MQTT5),
         MOSQUITTO_ARTEMIS_AND_RABBITMQ(Kind.MOSQUITTO, Kind.ARTEMIS, Kind.RABBITMQ);
 
         private final List<Kind> kinds;
