@@ -23,9 +23,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * brokers, Mosquitto and Moquette mixed, Mosquitto, Moquette and HiveMQ CE in one replication,
  * the replicator speaking MQTT 5 to HiveMQ (No Local there, echo suppression for the others),
  * three embedded ActiveMQ Artemis brokers over MQTT 3.1.1 and over MQTT 5 (No Local honoured
- * there too), and Mosquitto, Artemis and a RabbitMQ node (MQTT
- * plugin, 3.1.1, {@code maxQos} 1) in one replication. The RabbitMQ node is one process for the
- * whole class; each test replicates topics of its own.
+ * there too), and Mosquitto, Artemis and a RabbitMQ node (MQTT plugin, 3.1.1, {@code maxQos} 1)
+ * in one replication. The RabbitMQ node is one process for the whole class; each test replicates
+ * topics of its own.
  */
 class InteropReplicationTest {
 
