@@ -23,8 +23,8 @@ import org.apache.activemq.artemis.spi.core.remoting.Acceptor;
 /**
  * An embedded ActiveMQ Artemis broker speaking only MQTT (3.1.1 and 5) on one acceptor bound to
  * 127.0.0.1, anonymous, persistence off; its folders live under {@code target/artemis/} when run
- * from Maven. Artemis publishes nothing on MQTT topics of its own, but its advisory topics
- * ({@code ActiveMQ/…}) are what the engine ignores.
+ * from Maven. Should Artemis's advisory topics ({@code ActiveMQ/…}) reach an MQTT subscription,
+ * the engine ignores them.
  */
 public final class ArtemisBroker implements TestBroker {
 
@@ -102,7 +102,7 @@ public final class ArtemisBroker implements TestBroker {
         }
     }
 
-    /** Artemis logs a port it could not bind and starts anyway, without that acceptor. */
+    /** A failed bind need not fail {@code start()}: the acceptor itself says whether it listens. */
     private static boolean acceptorStarted(ActiveMQServer server) {
         RemotingService remoting = server.getRemotingService();
         Acceptor acceptor = remoting == null ? null : remoting.getAcceptor(ACCEPTOR);

@@ -54,7 +54,7 @@ public final class RabbitMqBroker implements TestBroker {
     }
 
     /** Whether the Debian package is installed here. */
-    public static boolean installed() {
+    private static boolean installed() {
         return Files.isExecutable(EXECUTABLE) && Files.isExecutable(EPMD);
     }
 
@@ -62,15 +62,22 @@ public final class RabbitMqBroker implements TestBroker {
         if (!installed()) {
             throw new IllegalStateException(EXECUTABLE + " is missing: apt-get install -y rabbitmq-server");
         }
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        RabbitMqBroker broker = new RabbitMqBroker(directory(id), "mqttrep-test-" + id + "@localhost", freePort());
-        Runtime.getRuntime().addShutdownHook(broker.cleanup);
-        try {
-            broker.launch();
-            return broker;
-        } catch (RuntimeException e) {
-            broker.close();
-            throw e;
+        // another build on this machine may take one of the free ports between the probe and the bind
+        for (int attempt = 1; ; attempt++) {
+            String id = UUID.randomUUID().toString().substring(0, 8);
+            RabbitMqBroker broker = new RabbitMqBroker(directory(id), "mqttrep-test-" + id + "@localhost", freePort());
+            Runtime.getRuntime().addShutdownHook(broker.cleanup);
+            try {
+                broker.launch();
+                return broker;
+            } catch (RuntimeException e) {
+                // a node that could not bind exits; one that is only slow is not helped by a retry
+                boolean exited = broker.server != null && !broker.server.isAlive();
+                broker.close();
+                if (!exited || attempt == 3) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -159,10 +166,6 @@ public final class RabbitMqBroker implements TestBroker {
     @Override
     public String url() {
         return "mqtt://127.0.0.1:" + port;
-    }
-
-    public String nodeName() {
-        return nodeName;
     }
 
     @Override
