@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param connectTimeout  how long a connection attempt may take
  * @param credentials     username and password, if any
  * @param tls             TLS material and checks for mqtts/wss
+ * @param sessionExpiry   MQTT 5: how long the broker keeps a persistent session after a disconnect
  */
 public record BrokerSettings(
         String name,
@@ -34,7 +35,17 @@ public record BrokerSettings(
         Duration reconnectDelay,
         Duration connectTimeout,
         Optional<Credentials> credentials,
-        TlsSettings tls) {
+        TlsSettings tls,
+        Duration sessionExpiry) {
+
+    /**
+     * Long enough for any restart of the replicator; finite, so that the sessions of a replication
+     * that is gone do not stay on the brokers for ever.
+     */
+    public static final Duration DEFAULT_SESSION_EXPIRY = Duration.ofDays(1);
+
+    /** MQTT 5 reads 0xFFFFFFFF seconds as "never expires". */
+    private static final long NEVER_EXPIRES_SECONDS = 0xFFFF_FFFFL;
 
     public BrokerSettings {
         Objects.requireNonNull(name, "name");
@@ -48,6 +59,18 @@ public record BrokerSettings(
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(credentials, "credentials");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(sessionExpiry, "sessionExpiry");
+        if (sessionExpiry.toSeconds() < 1 || sessionExpiry.toSeconds() >= NEVER_EXPIRES_SECONDS) {
+            throw new IllegalArgumentException("the session expiry must be at least 1 s and finite: " + sessionExpiry);
+        }
+    }
+
+    /** Settings with the {@link #DEFAULT_SESSION_EXPIRY}. */
+    public BrokerSettings(String name, List<URI> addresses, boolean roundRobin, int protocolVersion, int maxQos,
+            String clientId, boolean cleanSession, Duration keepAlive, Duration reconnectDelay, Duration connectTimeout,
+            Optional<Credentials> credentials, TlsSettings tls) {
+        this(name, addresses, roundRobin, protocolVersion, maxQos, clientId, cleanSession, keepAlive, reconnectDelay,
+                connectTimeout, credentials, tls, DEFAULT_SESSION_EXPIRY);
     }
 
     /** Username and password. The password never appears in {@link #toString()}. */

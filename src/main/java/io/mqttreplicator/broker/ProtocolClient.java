@@ -36,7 +36,6 @@ import io.mqttreplicator.engine.Subscription;
 import io.reactivex.Flowable;
 import io.reactivex.schedulers.Schedulers;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,9 +45,6 @@ import java.util.concurrent.CompletableFuture;
  * share no interface for messages).
  */
 sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqtt5 {
-
-    /** MQTT 5 session expiry when the session is kept: long enough for any restart, not forever. */
-    long SESSION_EXPIRY_SECONDS = Duration.ofDays(1).toSeconds();
 
     /** Turns a received publish into the channel's message; called on the client's event loop. */
     interface InboundFactory {
@@ -241,7 +237,7 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
         public CompletableFuture<?> connect() {
             return client.connectWith()
                     .cleanStart(settings.cleanSession())
-                    .sessionExpiryInterval(settings.cleanSession() ? 0 : SESSION_EXPIRY_SECONDS)
+                    .sessionExpiryInterval(settings.cleanSession() ? 0 : settings.sessionExpiry().toSeconds())
                     .keepAlive(keepAliveSeconds(settings))
                     .send();
         }
@@ -250,7 +246,7 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
         public void reconnectWith(MqttClientReconnector reconnector, boolean cleanSession) {
             ((Mqtt5ClientReconnector) reconnector).connectWith()
                     .cleanStart(cleanSession)
-                    .sessionExpiryInterval(settings.cleanSession() ? 0 : SESSION_EXPIRY_SECONDS)
+                    .sessionExpiryInterval(settings.cleanSession() ? 0 : settings.sessionExpiry().toSeconds())
                     .keepAlive(keepAliveSeconds(settings))
                     .applyConnect();
         }

@@ -15,8 +15,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Reconnects, failover, refused credentials, and close while reconnecting. */
+/** Reconnects, failover, refused credentials and client ids, and close while reconnecting. */
 class BrokerChannelConnectionTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -152,6 +154,40 @@ class BrokerChannelConnectionTest {
                 .build(), List.of()));
         good.start();
         await().atMost(WAIT).until(() -> good.state() == ConnectionState.CONNECTED);
+    }
+
+    @ParameterizedTest(name = "protocol version {0}")
+    @ValueSource(ints = {4, 5})
+    void aRefusedClientIdIsReportedWithTheReasonAndRetriedSlowly(int protocolVersion) {
+        // Mosquitto 2.0.11 answers a client id outside its prefixes with NOT_AUTHORIZED (3.1.1: 5, MQTT 5: 0x87),
+        // not with "identifier rejected"
+        MosquittoBroker broker = closeLater(MosquittoBroker.builder().name("client-id-prefix")
+                .config("clientid_prefixes repl-").start());
+        BrokerChannel channel = closeLater(new BrokerChannel(TestSettings.of(broker.url()).protocolVersion(protocolVersion)
+                .clientId("other-replicator").reconnectDelay(Duration.ofMillis(100)).build(),
+                List.of(new Subscription("a/#", 1))));
+        List<ConnectionEvent> events = new CopyOnWriteArrayList<>();
+        channel.addStateListener(events::add);
+        channel.start();
+
+        await().atMost(WAIT).until(() -> channel.state() == ConnectionState.FAILED);
+        assertThat(events).last().satisfies(event -> {
+            assertThat(event.state()).isEqualTo(ConnectionState.FAILED);
+            assertThat(event.error().orElseThrow()).isEqualTo("connection refused: NOT_AUTHORIZED");
+            assertThat(event.address()).contains(broker.url());
+        });
+        assertThat(broker.connectionsOf("other-replicator")).isZero();
+        // at the 100 ms reconnect delay a hot loop would make about 40 attempts here; after a refusal it is 4 s or more
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6))
+                .until(() -> broker.countInLog("New connection from") <= 2);
+        await().atMost(WAIT).until(() -> broker.countInLog("New connection from") == 2);
+        assertThat(channel.state()).isEqualTo(ConnectionState.FAILED);
+        assertThat(channel.lastError()).contains("connection refused: NOT_AUTHORIZED");
+
+        BrokerChannel allowed = closeLater(new BrokerChannel(TestSettings.of(broker.url()).protocolVersion(protocolVersion)
+                .clientId("repl-site-a").build(), List.of()));
+        allowed.start();
+        await().atMost(WAIT).until(() -> allowed.state() == ConnectionState.CONNECTED);
     }
 
     @Test

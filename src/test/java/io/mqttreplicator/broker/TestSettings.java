@@ -22,6 +22,7 @@ final class TestSettings {
     private Duration reconnectDelay = Duration.ofMillis(100);
     private Optional<Credentials> credentials = Optional.empty();
     private TlsSettings tls = TlsSettings.DEFAULT;
+    private Duration sessionExpiry = BrokerSettings.DEFAULT_SESSION_EXPIRY;
 
     private TestSettings(String... urls) {
         this.addresses = Arrays.stream(urls).map(URI::create).toList();
@@ -56,6 +57,12 @@ final class TestSettings {
         return this;
     }
 
+    /** How long the broker keeps the persistent session (MQTT 5). */
+    TestSettings sessionExpiry(Duration sessionExpiry) {
+        this.sessionExpiry = sessionExpiry;
+        return this;
+    }
+
     TestSettings roundRobin(boolean roundRobin) {
         this.roundRobin = roundRobin;
         return this;
@@ -78,6 +85,6 @@ final class TestSettings {
 
     BrokerSettings build() {
         return new BrokerSettings(name, addresses, roundRobin, protocolVersion, maxQos, clientId, cleanSession,
-                Duration.ofSeconds(30), reconnectDelay, Duration.ofSeconds(5), credentials, tls);
+                Duration.ofSeconds(30), reconnectDelay, Duration.ofSeconds(5), credentials, tls, sessionExpiry);
     }
 }

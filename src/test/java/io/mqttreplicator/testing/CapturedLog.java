@@ -32,6 +32,11 @@ public final class CapturedLog extends Handler implements AutoCloseable {
                 .map(CapturedLog::text).toList();
     }
 
+    /** Every formatted message, at any level. */
+    public List<String> messages() {
+        return records.stream().map(CapturedLog::text).toList();
+    }
+
     private static String text(LogRecord record) {
         Object[] parameters = record.getParameters();
         String message = record.getMessage();
