@@ -225,7 +225,7 @@ public final class ReplicationEngine implements AutoCloseable {
         boolean[] full = new boolean[links.length];
         mergeAll(changed, false, full, outgoing, start);
         for (Link link : links) {
-            if (!full[link.index]) {
+            if (link.statePublishes.get() < STATE_PUBLISHES_PER_TARGET) {
                 mergeAll(state.takeDeferred(link.index), true, full, outgoing, start);
             }
         }
