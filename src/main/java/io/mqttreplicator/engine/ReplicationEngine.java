@@ -229,6 +229,9 @@ public final class ReplicationEngine implements AutoCloseable {
                 mergeAll(state.takeDeferred(link.index), true, full, outgoing, start);
             }
         }
+        for (Link link : links) {
+            link.hasDeferred = state.hasDeferred(link.index);
+        }
         if (start - lastSweep >= SWEEP_INTERVAL_NANOS) {
             lastSweep = start;
             state.sweep(start, tombstoneRetentionNanos, outgoing);
@@ -259,6 +262,9 @@ public final class ReplicationEngine implements AutoCloseable {
         for (int from = 0; from < topics.size(); from += MERGE_BATCH) {
             for (Link link : links) {
                 full[link.index] = link.statePublishes.get() >= STATE_PUBLISHES_PER_TARGET;
+                if (full[link.index]) {
+                    link.hasDeferred = true; // before the publishes, so their completions see it
+                }
             }
             state.merge(topics, from, Math.min(topics.size(), from + MERGE_BATCH), deferred, full, outgoing);
             publishAll(outgoing, now);
@@ -283,8 +289,10 @@ public final class ReplicationEngine implements AutoCloseable {
      * once rather than at the next tick, which at 1 Hz would cap it at one window per second.
      */
     private void statePublishDone(Link target) {
-        if (target.statePublishes.decrementAndGet() == STATE_PUBLISHES_PER_TARGET / 2 && scheduler != null && !closed
-                && extraTickRequested.compareAndSet(false, true)) {
+        // Only for a broker with deferred topics: otherwise a count going up and down around the
+        // half mark would run tick after tick, each merging a handful of topics.
+        if (target.statePublishes.decrementAndGet() == STATE_PUBLISHES_PER_TARGET / 2 && target.hasDeferred
+                && scheduler != null && !closed && extraTickRequested.compareAndSet(false, true)) {
             try {
                 scheduler.execute(this::tick);
             } catch (RejectedExecutionException shutDown) {
@@ -449,6 +457,8 @@ public final class ReplicationEngine implements AutoCloseable {
         final AtomicInteger inFlight = new AtomicInteger();
         /** State mode publishes to this broker not yet completed. */
         final AtomicInteger statePublishes = new AtomicInteger();
+        /** Topics may wait in this broker's deferred list; written by the ticks only. */
+        volatile boolean hasDeferred;
         private final AtomicInteger completedUnrequested = new AtomicInteger();
         private final int maxInFlight;
         private final int requestBatch;

@@ -216,13 +216,8 @@ final class StateTable {
         return taken;
     }
 
-    /** Topics waiting in deferred lists (a topic waiting for several targets counts once per target). */
-    synchronized int deferredCount() {
-        int count = 0;
-        for (ArrayList<TopicState> list : deferred) {
-            count += list.size();
-        }
-        return count;
+    synchronized boolean hasDeferred(int target) {
+        return target < deferred.length && !deferred[target].isEmpty();
     }
 
     /**
