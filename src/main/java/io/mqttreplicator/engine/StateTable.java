@@ -4,9 +4,7 @@ import io.mqttreplicator.engine.MergeAlgorithm.Candidate;
 import io.mqttreplicator.engine.Routes.Route;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +53,13 @@ import java.util.random.RandomGenerator;
  * its topics after the TTL: a broker returning later than that can bring the old value back (a TTL
  * rule then deletes it again after the TTL). That bounds memory by the topics of the retention
  * window.
+ *
+ * <p>Deferred publishes: the engine says which targets have too many publishes in flight. A topic
+ * whose winner is due to such a target keeps its place as not yet published there (the other
+ * targets get the winner at once) and waits in that target's deferred list, merged again once the
+ * target has room; a new write to it is merged at the next tick as usual. So a slow or absent
+ * broker holds back only its own publishes, and memory holds the topics instead of a queue of
+ * publishes in the client.
  */
 final class StateTable {
 
@@ -73,8 +78,10 @@ final class StateTable {
     private static final long REPLAY = 2;
     private static final long PUBLISHED = 4;
     private static final int FLAG_BITS = 3;
+    /** Publishes to brokers at this position or later are never deferred: {@code deferredTargets} is one long. */
+    static final int DEFERRABLE_BROKERS = Long.SIZE;
 
-    /** One topic. Arrays indexed by broker position keep it near 210 bytes (map entry included) plus topic and payload, for two brokers. */
+    /** One topic. Arrays indexed by broker position keep it near 150 bytes (index slot included) plus topic and payload, for two brokers. */
     static final class TopicState {
         final String topic;
         final Route route;
@@ -82,6 +89,8 @@ final class StateTable {
         /** [0, n): sequence and flags; [n, 2n): fingerprint of the value last seen from the broker, 0 = none. */
         final long[] meta;
         long lastTraffic;
+        /** Bit per broker position: waits in that broker's deferred list. */
+        long deferredTargets;
         boolean dirty;
         boolean forgotten;
 
@@ -98,10 +107,11 @@ final class StateTable {
     private final boolean[] echoes;
     private final Routes routes;
     private final RandomGenerator random;
-    private final HashMap<String, TopicState> topics = new HashMap<>();
+    private final TopicIndex topics = new TopicIndex();
     /** Per state mode route: how many of {@link #topics} it holds, counted as they come and go. */
     private final IdentityHashMap<Route, int[]> topicsByRoute = new IdentityHashMap<>();
     private ArrayList<TopicState> dirty = new ArrayList<>();
+    private final ArrayList<TopicState>[] deferred;
     private long sequence;
 
     StateTable(String[] brokers, int[] maxQos, boolean[] echoes, Routes routes, RandomGenerator random) {
@@ -110,6 +120,12 @@ final class StateTable {
         this.echoes = echoes;
         this.routes = routes;
         this.random = random;
+        @SuppressWarnings("unchecked")
+        ArrayList<TopicState>[] lists = new ArrayList[Math.min(brokers.length, DEFERRABLE_BROKERS)];
+        for (int i = 0; i < lists.length; i++) {
+            lists[i] = new ArrayList<>();
+        }
+        this.deferred = lists;
         for (Route route : routes.all()) {
             if (route.stateMode) {
                 topicsByRoute.put(route, new int[1]);
@@ -123,7 +139,7 @@ final class StateTable {
         TopicState state = topics.get(topic);
         if (state == null) {
             state = new TopicState(topic, route, brokers.length);
-            topics.put(topic, state);
+            topics.add(state);
             topicsByRoute.computeIfAbsent(route, ignored -> new int[1])[0]++;
         }
         state.lastTraffic = now;
@@ -186,18 +202,41 @@ final class StateTable {
         return taken;
     }
 
-    /** Merges {@code batch[from, to)} and adds the publishes to make to {@code out}. */
-    synchronized void merge(List<TopicState> batch, int from, int to, List<Outgoing> out) {
+    /** The topics waiting for room at a target; they stay marked until merged. */
+    synchronized List<TopicState> takeDeferred(int target) {
+        if (target >= deferred.length || deferred[target].isEmpty()) {
+            return List.of();
+        }
+        List<TopicState> taken = deferred[target];
+        deferred[target] = new ArrayList<>();
+        long bit = 1L << target;
+        for (TopicState state : taken) {
+            state.deferredTargets &= ~bit;
+        }
+        return taken;
+    }
+
+    synchronized boolean hasDeferred(int target) {
+        return target < deferred.length && !deferred[target].isEmpty();
+    }
+
+    /**
+     * Merges {@code batch[from, to)} and adds the publishes to make to {@code out}; a publish to a
+     * target marked {@code full} is deferred instead. {@code deferredBatch}: the batch came from
+     * {@link #takeDeferred}, so its topics are merged even when no new write marked them.
+     */
+    synchronized void merge(List<TopicState> batch, int from, int to, boolean deferredBatch, boolean[] full, List<Outgoing> out) {
         for (int i = from; i < to; i++) {
             TopicState state = batch.get(i);
-            if (state.forgotten || !state.dirty) {
+            if (state.forgotten || (!state.dirty && !deferredBatch)) {
                 continue;
             }
             state.dirty = false;
+            long waiting = state.deferredTargets;
             if (!converged(state)) {
                 int winner = pickWinner(state);
                 if (winner >= 0) {
-                    publishWinner(state, winner, out);
+                    publishWinner(state, winner, full, waiting, out);
                 }
             }
             for (int broker = 0; broker < brokers.length; broker++) {
@@ -253,7 +292,7 @@ final class StateTable {
         throw new IllegalStateException("merge algorithm " + state.route.rule.merge().configName() + " returned a value that was not a candidate");
     }
 
-    private void publishWinner(TopicState state, int winner, List<Outgoing> out) {
+    private void publishWinner(TopicState state, int winner, boolean[] full, long waiting, List<Outgoing> out) {
         byte[] value = state.held[winner];
         long winnerMeta = state.meta[winner];
         long fingerprint = EchoFilter.fingerprint(value);
@@ -263,6 +302,14 @@ final class StateTable {
         for (int target : state.route.targets) {
             byte[] current = state.held[target];
             if (current == value || (current != null && Arrays.equals(current, value))) {
+                continue;
+            }
+            if (target < DEFERRABLE_BROKERS && full[target]) {
+                long bit = 1L << target;
+                if ((waiting & bit) == 0) {
+                    deferred[target].add(state);
+                }
+                state.deferredTargets |= bit;
                 continue;
             }
             state.held[target] = value;
@@ -283,9 +330,7 @@ final class StateTable {
      * {@code tombstoneRetentionNanos}.
      */
     synchronized void sweep(long now, long tombstoneRetentionNanos, List<Outgoing> out) {
-        Iterator<TopicState> iterator = topics.values().iterator();
-        while (iterator.hasNext()) {
-            TopicState state = iterator.next();
+        topics.removeIf(state -> {
             long quiet = now - state.lastTraffic;
             Route route = state.route;
             boolean expired = route.ttlNanos > 0 && quiet >= route.ttlNanos;
@@ -298,10 +343,11 @@ final class StateTable {
             }
             if (expired || (quiet >= tombstoneRetentionNanos && !state.dirty && deletedEverywhere(state))) {
                 state.forgotten = true;
-                iterator.remove();
                 topicsByRoute.get(route)[0]--;
+                return true;
             }
-        }
+            return false;
+        });
     }
 
     private static boolean deletedEverywhere(TopicState state) {

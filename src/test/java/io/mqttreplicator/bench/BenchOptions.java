@@ -26,6 +26,7 @@ record BenchOptions(
         int rate,
         int stateTopics,
         boolean stateRetained,
+        MqttQos statePublishQos,
         int repeats,
         int warmup,
         int payloadBytes,
@@ -52,6 +53,9 @@ record BenchOptions(
               --rate N                msg/s of the paced load (default 1000)
               --state-topics N        distinct topics of the state load (default 200000)
               --state-retained        publish the state load retained (default: not retained)
+              --state-publish-qos N   QoS of the state load's publisher on A, 0 or 1 (default 1); the rule stays QoS 1.
+                                      At 0 the publisher is not held back by the state backlog: A gets the topics
+                                      as fast as it takes them, and the time measures the replication
               --repeats N             runs per load and setup; median and min-max reported (default 3)
               --warmup N              unmeasured messages before each stream load, both setups (default 10000)
               --payload N             bytes per message, >= 20 (default 100)
@@ -143,6 +147,7 @@ record BenchOptions(
                 in.integer("rate", 1_000),
                 in.integer("state-topics", 200_000),
                 in.flag("state-retained"),
+                statePublishQos(in.integer("state-publish-qos", 1)),
                 Math.max(1, in.integer("repeats", 3)),
                 in.integer("warmup", 10_000),
                 payload,
@@ -169,17 +174,25 @@ record BenchOptions(
         for (String name : loads) {
             plan.add(switch (name) {
                 case "qos0" -> new Load("qos0", messages + " x " + payloadBytes + " B QoS 0, max speed",
-                        MqttQos.AT_MOST_ONCE, messages, 0, false, false);
+                        MqttQos.AT_MOST_ONCE, MqttQos.AT_MOST_ONCE, messages, 0, false, false);
                 case "qos1" -> new Load("qos1", messages + " x " + payloadBytes + " B QoS 1, max speed",
-                        MqttQos.AT_LEAST_ONCE, messages, 0, false, false);
+                        MqttQos.AT_LEAST_ONCE, MqttQos.AT_LEAST_ONCE, messages, 0, false, false);
                 case "rate" -> new Load("rate", rateMessages + " x " + payloadBytes + " B QoS 1 at " + rate + " msg/s",
-                        MqttQos.AT_LEAST_ONCE, rateMessages, rate, false, false);
-                default -> new Load("state", stateTopics + " distinct topics x " + payloadBytes + " B QoS 1"
-                        + (stateRetained ? " retained" : " not retained") + ", state mode",
-                        MqttQos.AT_LEAST_ONCE, stateTopics, 0, true, stateRetained);
+                        MqttQos.AT_LEAST_ONCE, MqttQos.AT_LEAST_ONCE, rateMessages, rate, false, false);
+                default -> new Load("state", stateTopics + " distinct topics x " + payloadBytes + " B QoS "
+                        + statePublishQos.getCode() + (stateRetained ? " retained" : " not retained")
+                        + " on A, rule QoS 1, state mode",
+                        MqttQos.AT_LEAST_ONCE, statePublishQos, stateTopics, 0, true, stateRetained);
             });
         }
         return plan;
+    }
+
+    private static MqttQos statePublishQos(int code) {
+        if (code != 0 && code != 1) {
+            throw new IllegalArgumentException("--state-publish-qos must be 0 or 1, got " + code);
+        }
+        return MqttQos.fromCode(code);
     }
 
     private static boolean isFlag(String name) {

@@ -7,13 +7,14 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
  *
  * @param name          short name used on the command line ({@code qos0}, {@code qos1}, {@code rate}, {@code state})
  * @param description   what the report calls it
- * @param qos           publish QoS, subscription QoS and the replication rule's / bridge topic's QoS
+ * @param qos           subscription QoS and the replication rule's / bridge topic's QoS
+ * @param publishQos    QoS of the publisher on the source broker (the state load can publish below {@code qos})
  * @param messages      number of measured messages
  * @param ratePerSecond 0 = as fast as the bounded in-flight window allows; otherwise a steady rate
  * @param distinctTopics false: every message on {@link #STREAM_TOPIC}; true: message n on {@code bench/state/n}
  * @param retained      publish with the retain flag
  */
-record Load(String name, String description, MqttQos qos, int messages, int ratePerSecond, boolean distinctTopics,
+record Load(String name, String description, MqttQos qos, MqttQos publishQos, int messages, int ratePerSecond, boolean distinctTopics,
             boolean retained) {
 
     static final String STREAM_TOPIC = "bench/load";

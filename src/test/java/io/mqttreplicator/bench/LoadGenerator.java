@@ -95,7 +95,7 @@ final class LoadGenerator implements AutoCloseable {
      */
     Outcome publish(Load load, BenchPayload.Kind kind, int count, int backlog, long deadlineNanos) {
         Semaphore acknowledgements = new Semaphore(inflight);
-        Semaphore backlogPlaces = load.qos() == MqttQos.AT_MOST_ONCE ? null : new Semaphore(backlog);
+        Semaphore backlogPlaces = load.publishQos() == MqttQos.AT_MOST_ONCE ? null : new Semaphore(backlog);
         arrivals = backlogPlaces;
         AtomicLong failed = new AtomicLong();
         long intervalNanos = load.ratePerSecond() > 0 ? 1_000_000_000L / load.ratePerSecond() : 0;
@@ -127,7 +127,7 @@ final class LoadGenerator implements AutoCloseable {
                     firstSend = now;
                     firstSendSoFar = now;
                 }
-                client.publishWith().topic(topic).qos(load.qos()).retain(load.retained())
+                client.publishWith().topic(topic).qos(load.publishQos()).retain(load.retained())
                         .payload(BenchPayload.encode(kind, sent, now, payloadBytes))
                         .send()
                         .whenComplete((ack, error) -> {

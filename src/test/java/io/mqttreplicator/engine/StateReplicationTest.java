@@ -63,6 +63,38 @@ class StateReplicationTest {
     }
 
     @Test
+    void aBrokerThatDoesNotAcknowledgeGetsOneWindowOfPublishesAndTheOthersGetEverything() {
+        start(Rules.state("s", "s/#").retain().build(), "a", "b", "c");
+        int window = ReplicationEngine.STATE_PUBLISHES_PER_TARGET;
+        int topics = window + 100;
+        broker("b").holdCompletions(true);
+        for (int i = 0; i < topics; i++) {
+            write("a", "s/" + i, "v" + i);
+        }
+        fixture.tick();
+
+        assertThat(broker("c").publishedByEngine()).hasSize(topics);
+        assertThat(broker("b").publishedByEngine()).hasSize(window);
+
+        // a new write to a topic still waiting for b reaches c at the next tick
+        String waiting = "s/" + (topics - 1);
+        write("a", waiting, "newer");
+        fixture.tick();
+        assertThat(broker("c").retainedText(waiting)).isEqualTo("newer");
+        assertThat(broker("b").retainedText(waiting)).isNull();
+        assertThat(broker("b").publishedByEngine()).hasSize(window);
+
+        broker("b").holdCompletions(false);
+        broker("b").completeHeld();
+        fixture.tick();
+
+        assertThat(broker("b").publishedByEngine()).hasSize(topics);
+        assertThat(broker("b").retainedText(waiting)).isEqualTo("newer");
+        assertThat(broker("b").retainedTexts()).isEqualTo(broker("c").retainedTexts());
+        assertThat(broker("b").retainedTexts()).hasSize(topics);
+    }
+
+    @Test
     void convergesOnTheLatestWriteWithLastwinAndSettles() {
         start(Rules.state("s", "s/#").retain().build(), "a", "b");
 
