@@ -1,9 +1,9 @@
 package io.mqttreplicator.bench;
 
+import io.mqttreplicator.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ final class BrokerProcess implements AutoCloseable {
     static BrokerProcess start(String mosquitto, String name, Path dir, Limits limits, Optional<Bridge> bridge) {
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
-            int port = freePort();
+            int port = FreePorts.next();
             try {
                 Path config = dir.resolve(name + ".conf");
                 Files.writeString(config, config(port, limits, bridge));
@@ -130,12 +130,4 @@ final class BrokerProcess implements AutoCloseable {
         return false;
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -6,10 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.mqttreplicator.testing.FreePorts;
 import io.mqttreplicator.testing.MosquittoBroker;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,7 +45,7 @@ class DeploymentProbesIT {
         assertThat(JAR).as("built by ./mvnw package").exists();
 
         try (MosquittoBroker a = MosquittoBroker.start(); MosquittoBroker b = MosquittoBroker.start()) {
-            int port = freePort();
+            int port = FreePorts.next();
             ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-jar", JAR.toAbsolutePath().toString())
                     .redirectOutput(directory.resolve("stdout").toFile())
@@ -78,9 +76,4 @@ class DeploymentProbesIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

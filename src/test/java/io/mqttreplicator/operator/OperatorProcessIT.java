@@ -6,11 +6,10 @@ import static io.mqttreplicator.operator.Resources.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.mqttreplicator.testing.FreePorts;
 import io.mqttreplicator.testing.MosquittoBroker;
 import io.mqttreplicator.testing.TestMqttClient;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +55,7 @@ class OperatorProcessIT {
                     "POD_NAME", POD_NAME,
                     "HOSTNAME", "node-1",
                     "QUARKUS_HTTP_HOST", "127.0.0.1",
-                    "QUARKUS_HTTP_PORT", String.valueOf(freePort())));
+                    "QUARKUS_HTTP_PORT", String.valueOf(FreePorts.next())));
             try {
                 await().atMost(Duration.ofSeconds(90)).until(() -> POD_NAME.equals(apiServer.leaseHolder()) || !process.isAlive());
                 assertThat(process.isAlive()).as("the operator runs; its output is in " + directory).isTrue();
@@ -100,7 +99,7 @@ class OperatorProcessIT {
                     "QUARKUS_KUBERNETES_CLIENT_NAMESPACE", MockApiServer.NAMESPACE,
                     "POD_NAME", POD_NAME,
                     "QUARKUS_HTTP_HOST", "127.0.0.1",
-                    "QUARKUS_HTTP_PORT", String.valueOf(freePort())));
+                    "QUARKUS_HTTP_PORT", String.valueOf(FreePorts.next())));
             try {
                 await().atMost(Duration.ofSeconds(90)).until(() -> POD_NAME.equals(apiServer.leaseHolder()) || !process.isAlive());
                 assertThat(process.isAlive()).as("the operator runs; its output is in " + directory).isTrue();
@@ -128,12 +127,6 @@ class OperatorProcessIT {
         Matcher matcher = REPLICATOR_CONNECTED.matcher(broker.log());
         assertThat(matcher.find()).as("the replicator connected to " + broker).isTrue();
         return matcher.group(1);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     private Process start(Map<String, String> variables) throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.mqttreplicator.Main;
+import io.mqttreplicator.testing.FreePorts;
 import io.mqttreplicator.testing.MosquittoBroker;
 import io.mqttreplicator.testing.PrometheusScrape;
 import io.mqttreplicator.testing.TestMqttClient;
@@ -83,7 +84,7 @@ class StandaloneProcessIT {
             Thread acceptor = new Thread(() -> acceptAll(kubernetesApi, apiConnections), "kubernetes-api");
             acceptor.setDaemon(true);
             acceptor.start();
-            int httpPort = freePort();
+            int httpPort = FreePorts.next();
             Process process = start(Map.of(
                     "MQTTREP_CLIENT_paris", paris.url(),
                     "MQTTREP_CLIENT_oslo", oslo.url(),
@@ -151,12 +152,6 @@ class StandaloneProcessIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     private Process start(Map<String, String> variables, String... removed) throws IOException {
         assertThat(JAR).as("built by ./mvnw package").exists();
         ProcessBuilder builder = new ProcessBuilder(
@@ -167,7 +162,7 @@ class StandaloneProcessIT {
         builder.environment().keySet().removeAll(List.of(removed));
         // never the default port 8080, which another program on the machine may hold
         builder.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
+        builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(FreePorts.next()));
         builder.environment().putAll(variables);
         return builder.start();
     }

@@ -2,8 +2,6 @@ package io.mqttreplicator.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -47,7 +45,7 @@ public final class ArtemisBroker implements TestBroker {
     public static ArtemisBroker start() {
         // another build on this machine may take a free port between the probe and the bind
         for (int attempt = 1; ; attempt++) {
-            int port = freePort();
+            int port = FreePorts.next();
             ActiveMQServer server = ActiveMQServers.newActiveMQServer(configuration(port), false);
             try {
                 server.start();
@@ -121,14 +119,6 @@ public final class ArtemisBroker implements TestBroker {
         List<Logger> loggers = Stream.of(categories).map(Logger::getLogger).toList();
         loggers.forEach(logger -> logger.setLevel(Level.WARNING));
         return loggers;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override

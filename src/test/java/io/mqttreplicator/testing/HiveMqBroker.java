@@ -3,8 +3,6 @@ package io.mqttreplicator.testing;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -28,7 +26,7 @@ public final class HiveMqBroker implements TestBroker {
 
     public static HiveMqBroker start() {
         for (int attempt = 1; ; attempt++) {
-            int port = freePort();
+            int port = FreePorts.next();
             try {
                 Path base = Files.isDirectory(Paths.get("target")) ? Paths.get("target", "hivemq")
                         : Paths.get(System.getProperty("java.io.tmpdir"));
@@ -96,14 +94,6 @@ public final class HiveMqBroker implements TestBroker {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -6,9 +6,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Properties;
@@ -84,9 +81,9 @@ public final class MoquetteBroker implements TestBroker {
     private void bindAndStart() {
         // another build on this machine may take a free port between the probe and the bind
         for (int attempt = 1; ; attempt++) {
-            port = freePort();
-            webSocketPort = freePort();
-            secureWebSocketPort = serverCertificate == null ? 0 : freePort();
+            port = FreePorts.next();
+            webSocketPort = FreePorts.next();
+            secureWebSocketPort = serverCertificate == null ? 0 : FreePorts.next();
             Properties properties = new Properties();
             properties.setProperty("host", "127.0.0.1");
             properties.setProperty("port", Integer.toString(port));
@@ -128,14 +125,6 @@ public final class MoquetteBroker implements TestBroker {
                     .build();
         } catch (SSLException e) {
             throw new IllegalStateException("the test server certificate is not usable", e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -4,8 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,8 +186,8 @@ public final class MosquittoBroker implements TestBroker {
     private synchronized void bindAndLaunch() {
         // another build on this machine may take the free port between the probe and the bind
         for (int attempt = 1; ; attempt++) {
-            port = freePort();
-            tlsPort = tlsListenerLines.isEmpty() ? 0 : freePort();
+            port = FreePorts.next();
+            tlsPort = tlsListenerLines.isEmpty() ? 0 : FreePorts.next();
             try {
                 launch();
                 return;
@@ -255,14 +253,6 @@ public final class MosquittoBroker implements TestBroker {
     private static String tail(String log) {
         List<String> lines = log.lines().toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override

@@ -4,8 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -65,7 +63,7 @@ public final class RabbitMqBroker implements TestBroker {
         // another build on this machine may take one of the free ports between the probe and the bind
         for (int attempt = 1; ; attempt++) {
             String id = UUID.randomUUID().toString().substring(0, 8);
-            RabbitMqBroker broker = new RabbitMqBroker(directory(id), "mqttrep-test-" + id + "@localhost", freePort());
+            RabbitMqBroker broker = new RabbitMqBroker(directory(id), "mqttrep-test-" + id + "@localhost", FreePorts.next());
             Runtime.getRuntime().addShutdownHook(broker.cleanup);
             try {
                 broker.launch();
@@ -93,9 +91,9 @@ public final class RabbitMqBroker implements TestBroker {
     }
 
     private void launch() {
-        int epmdPort = freePort();
-        int nodePort = freePort();
-        int distributionPort = freePort();
+        int epmdPort = FreePorts.next();
+        int nodePort = FreePorts.next();
+        int distributionPort = FreePorts.next();
         try {
             Path config = directory.resolve("rabbitmq.conf");
             Files.writeString(config, String.join("\n",
@@ -204,14 +202,6 @@ public final class RabbitMqBroker implements TestBroker {
     private static void destroyForcibly(Process process) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override
