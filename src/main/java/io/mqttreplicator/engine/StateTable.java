@@ -34,9 +34,13 @@ import java.util.random.RandomGenerator;
  * engine in that order. An echo equal to {@code held} confirms the publish. An echo arriving after
  * a client write the engine recorded means the broker handled the publish last and holds it: it
  * becomes {@code held} again (with the sequence of the write it copies) and the topic is compared
- * at the next tick. An echo of an older publish while a newer one is still unconfirmed is skipped.
- * So once a broker's messages are all handled, {@code held} is what the broker holds, and the next
- * tick converges. Endpoints without echoes are trusted: {@code seen} is set when publishing.
+ * at the next tick. The write it overwrote, if no merge saw it yet, takes part in that merge,
+ * ranked as old state (below every held value for {@code lastwin}): after a partition, the
+ * engine's publish of a value from one side is resent after the other side's write, and without it
+ * {@code biggest} would converge on the smaller value. An echo of an older publish while a newer
+ * one is still unconfirmed is skipped. So once a broker's messages are all handled, {@code held}
+ * is what the broker holds, and the next tick converges. Endpoints without echoes are trusted:
+ * {@code seen} is set when publishing.
  *
  * <p>Retained replays are old state. A replay equal to {@code held} is a duplicate. A replay equal
  * to {@code seen} but not to {@code held} means the broker missed a later publish of the engine
@@ -70,6 +74,10 @@ final class StateTable {
     enum Outcome {
         CHANGED,
         DUPLICATE
+    }
+
+    /** A broker's value that the echo of the engine's publish replaced in {@code held}, with its meta. */
+    private record Overwritten(int broker, byte[] value, long meta) {
     }
 
     static final byte[] EMPTY = new byte[0];
@@ -108,6 +116,8 @@ final class StateTable {
     private final Routes routes;
     private final RandomGenerator random;
     private final TopicIndex topics = new TopicIndex();
+    /** Per topic, the values an echo overwrote since its last merge; rare, so kept out of {@link TopicState}. */
+    private final IdentityHashMap<TopicState, List<Overwritten>> overwritten = new IdentityHashMap<>();
     /** Per state mode route: how many of {@link #topics} it holds, counted as they come and go. */
     private final IdentityHashMap<Route, int[]> topicsByRoute = new IdentityHashMap<>();
     private ArrayList<TopicState> dirty = new ArrayList<>();
@@ -181,7 +191,11 @@ final class StateTable {
         }
         // The broker handled our publish after the write we last recorded from it (a client's
         // write raced it), so it holds our value now: record it with the age of the write it
-        // copies, and let the next tick compare again.
+        // copies, and let the next tick compare again, the overwritten write included if no merge
+        // saw it yet (a replay recognised as old state is not fresh: it must not come back).
+        if (held != null && (state.meta[broker] & FRESH) != 0) {
+            overwritten.computeIfAbsent(state, ignored -> new ArrayList<>(1)).add(new Overwritten(broker, held, state.meta[broker]));
+        }
         state.held[broker] = echo.payload().length == 0 ? EMPTY : echo.payload();
         state.meta[broker] = sequence << FLAG_BITS;
         state.meta[brokers.length + broker] = fingerprint;
@@ -233,10 +247,14 @@ final class StateTable {
             }
             state.dirty = false;
             long waiting = state.deferredTargets;
-            if (!converged(state)) {
-                int winner = pickWinner(state);
-                if (winner >= 0) {
-                    publishWinner(state, winner, full, waiting, out);
+            List<Overwritten> raced = overwritten.isEmpty() ? null : overwritten.remove(state);
+            if (raced != null || !converged(state)) {
+                int winner = pickWinner(state, raced);
+                if (winner >= brokers.length) {
+                    Overwritten write = raced.get(winner - brokers.length);
+                    publishWinner(state, write.value(), write.meta(), full, waiting, out);
+                } else if (winner >= 0) {
+                    publishWinner(state, state.held[winner], state.meta[winner], full, waiting, out);
                 }
             }
             for (int broker = 0; broker < brokers.length; broker++) {
@@ -261,7 +279,11 @@ final class StateTable {
         return true;
     }
 
-    private int pickWinner(TopicState state) {
+    /**
+     * The broker position holding the winner, or {@code brokers.length + i} when it is
+     * {@code raced[i]}; -1 when nobody holds a value.
+     */
+    private int pickWinner(TopicState state, List<Overwritten> raced) {
         int holders = 0;
         int only = -1;
         for (int broker : state.route.sources) {
@@ -270,11 +292,12 @@ final class StateTable {
                 only = broker;
             }
         }
-        if (holders <= 1) {
+        if (holders <= 1 && raced == null) {
             return only;
         }
-        List<Candidate> candidates = new ArrayList<>(holders);
-        int[] owners = new int[holders];
+        int racedCount = raced == null ? 0 : raced.size();
+        List<Candidate> candidates = new ArrayList<>(holders + racedCount);
+        int[] owners = new int[holders + racedCount];
         for (int broker : state.route.sources) {
             byte[] value = state.held[broker];
             if (value != null) {
@@ -282,6 +305,12 @@ final class StateTable {
                 owners[candidates.size()] = broker;
                 candidates.add(new Candidate(brokers[broker], value, meta >>> FLAG_BITS, (meta & REPLAY) != 0, (meta & FRESH) != 0));
             }
+        }
+        for (int i = 0; i < racedCount; i++) {
+            Overwritten write = raced.get(i);
+            owners[candidates.size()] = brokers.length + i;
+            // Its broker handled the engine's publish after it: older than any held value.
+            candidates.add(new Candidate(brokers[write.broker()], write.value(), 0, true, false));
         }
         Candidate winner = state.route.rule.merge().pick(candidates, random);
         for (int i = 0; i < owners.length; i++) {
@@ -292,9 +321,7 @@ final class StateTable {
         throw new IllegalStateException("merge algorithm " + state.route.rule.merge().configName() + " returned a value that was not a candidate");
     }
 
-    private void publishWinner(TopicState state, int winner, boolean[] full, long waiting, List<Outgoing> out) {
-        byte[] value = state.held[winner];
-        long winnerMeta = state.meta[winner];
+    private void publishWinner(TopicState state, byte[] value, long winnerMeta, boolean[] full, long waiting, List<Outgoing> out) {
         long fingerprint = EchoFilter.fingerprint(value);
         // Deletions always go out retained, so they also clear a retained copy; a value that came
         // as a retained replay stays retained.
@@ -343,6 +370,7 @@ final class StateTable {
             }
             if (expired || (quiet >= tombstoneRetentionNanos && !state.dirty && deletedEverywhere(state))) {
                 state.forgotten = true;
+                overwritten.remove(state);
                 topicsByRoute.get(route)[0]--;
                 return true;
             }

@@ -360,6 +360,105 @@ class StateReplicationTest {
         assertEverywhere(TOPIC, "engine");
     }
 
+    /**
+     * Issue 5, a partition between the engine and b: a's client writes 7 and the engine publishes it
+     * to b into the dead link, where it stays in transit until the link heals (the client resends it
+     * then); b's client writes 9, which reaches the engine only after healing.
+     */
+    private void partitionWithWritesOnBothSides(String merge) {
+        start(Rules.state("s", "s/#").retain().merge(merge).build(), "a", "b");
+        write("a", TOPIC, "7");
+        fixture.settle();
+        broker("b").pausePublishes(true);
+        fixture.tick();
+        assertThat(publishedTo("b")).containsExactly("7");
+    }
+
+    private void healPartition() {
+        broker("b").arrivePausedPublishes();
+        broker("b").pausePublishes(false);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"biggest, 9", "lastwin, 7"})
+    void afterAPartitionTheWriteBeforeTheResentPublishTakesPartInTheMerge(String merge, String expected) {
+        partitionWithWritesOnBothSides(merge);
+
+        write("b", TOPIC, "9"); // b handles its client's write first, then the engine's resent 7
+        fixture.settle();
+        healPartition();
+        fixture.settle();
+        fixture.tick();
+        fixture.tick();
+
+        // lastwin: b handled 7 last, so both keep it; biggest: 9, although b no longer holds it
+        assertEverywhere(TOPIC, expected);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"biggest, 9", "lastwin, 7"})
+    void afterAPartitionAReplayAfterTheResentPublishKeepsTheOverwrittenWriteInTheMerge(String merge, String expected) {
+        partitionWithWritesOnBothSides(merge);
+
+        write("b", TOPIC, "9");
+        fixture.settle();
+        healPartition();
+        broker("b").replayRetained(); // the engine subscribes again after reconnecting
+        fixture.settle();
+        fixture.tick();
+        fixture.tick();
+
+        assertEverywhere(TOPIC, expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"biggest", "lastwin"})
+    void afterAPartitionATickBetweenTheWriteAndTheResentPublishConvergesOnTheWrite(String merge) {
+        partitionWithWritesOnBothSides(merge);
+
+        write("b", TOPIC, "9");
+        fixture.tick(); // 9 wins and goes to a before b echoes the resent 7
+        healPartition();
+        fixture.settle();
+        fixture.tick();
+        fixture.tick();
+
+        assertEverywhere(TOPIC, "9");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"biggest", "lastwin"})
+    void afterAPartitionAWriteAfterTheResentPublishWins(String merge) {
+        partitionWithWritesOnBothSides(merge);
+
+        healPartition(); // b handles the resent 7 first and echoes it
+        fixture.settle();
+        write("b", TOPIC, "9");
+        fixture.settle();
+        fixture.tick();
+        fixture.tick();
+
+        assertEverywhere(TOPIC, "9");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"biggest", "lastwin"})
+    void afterAPartitionLongerThanTheEchoExpiryTheBrokersStillAgree(String merge) {
+        partitionWithWritesOnBothSides(merge);
+        write("b", TOPIC, "9");
+        fixture.settle();
+        fixture.advance(Duration.ofSeconds(61));
+        fixture.tick(); // the expected echo of 7 lapses
+
+        healPartition(); // so the resent 7 looks like b's client writing it after 9
+        fixture.settle();
+        fixture.tick();
+        fixture.tick();
+
+        assertThat(broker("b").retainedText(TOPIC)).isNotNull();
+        assertEverywhere(TOPIC, broker("b").retainedText(TOPIC));
+    }
+
     @Test
     void publishesOnlyToTheBrokersTheRuleAllows() {
         start(Rules.state("s", "s/#").retain().subscribeOn(Set.of(), Set.of("c")).publishTo(Set.of(), Set.of("b")).build(), "a", "b", "c");

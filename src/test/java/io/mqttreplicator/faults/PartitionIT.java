@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * The link between the packaged replicator and broker B goes silent for 30 s (a {@link TcpProxy}
  * blackhole: no reset, no end of stream), then heals. The replicator's keep-alive (2 s, set in
  * MQTTREP_CONFIG_b) must find the dead link; afterwards a QoS 1 stream has lost nothing and the state
- * rule converges without bringing back a value deleted on A during the partition.
+ * rules converge without bringing back a value deleted on A during the partition, and a topic
+ * written on both sides converges to one value on both: for {@code biggest}, the bigger one.
  */
 class PartitionIT {
 
@@ -49,10 +50,15 @@ class PartitionIT {
                 onA.publish("state/gone", "", 1, true);
                 onA.publish("state/kept", "v2-from-a", 1, true);
                 writerOnB.publish("state/from-b", "written-on-b", 1, true);
+                // the same topics written on both sides of the partition
+                onA.publish("state/both", "from-a", 1, true);
+                writerOnB.publish("state/both", "from-b", 1, true);
+                onA.publish("max/both", "7", 1, true);
+                writerOnB.publish("max/both", "9", 1, true);
                 replicator.awaitOutput("Broker 'b': connection to", 1, Duration.ofSeconds(20));
                 long detectedMillis = (System.nanoTime() - partitionStart) / 1_000_000;
                 assertThat(linkToB.droppedBytes()).as("the replicator kept sending into the blackhole").isPositive();
-                assertThat(retained(a)).as("A during the partition").isEqualTo(Map.of("state/kept", "v2-from-a"));
+                assertThat(retained(a)).as("A during the partition").isEqualTo(Map.of("state/kept", "v2-from-a", "state/both", "from-a"));
 
                 // the partition itself lasts 30 s: nothing is awaited here
                 Thread.sleep(Math.max(0, PARTITION.toMillis() - detectedMillis));
@@ -64,7 +70,18 @@ class PartitionIT {
                         .until(() -> onB.distinct() == MESSAGES);
                 long recoveredMillis = (System.nanoTime() - healed) / 1_000_000;
                 Map<String, String> converged = Map.of("state/kept", "v2-from-a", "state/from-b", "written-on-b");
-                await().atMost(Duration.ofSeconds(30)).until(() -> retained(a).equals(converged) && retained(b).equals(converged));
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    Map<String, String> stateOnA = retained(a);
+                    // lastwin: one of the two concurrent writes, the same on both brokers
+                    assertThat(retained(b)).as("B, with A holding %s", stateOnA).isEqualTo(stateOnA);
+                    assertThat(stateOnA).containsAllEntriesOf(converged).hasSize(converged.size() + 1);
+                    assertThat(stateOnA.get("state/both")).isIn("from-a", "from-b");
+                });
+                // biggest: the bigger of the two concurrent writes, whichever arrived last
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    assertThat(retained(a, "max/#")).as("A").isEqualTo(Map.of("max/both", "9"));
+                    assertThat(retained(b, "max/#")).as("B").isEqualTo(Map.of("max/both", "9"));
+                });
                 assertThat(onB.missing()).isZero();
                 assertThat(publisher.acknowledged()).isEqualTo(MESSAGES);
                 System.out.printf("fault blackhole-30s: %d messages, partition at %d on B, dead link detected after %d ms,"
@@ -87,6 +104,9 @@ class PartitionIT {
         env.put("MQTTREP_SUBSCRIBE_WHITELIST_s", "a");
         env.put("MQTTREP_TOPIC_state", "state/#");
         env.put("MQTTREP_RETAIN_state", "true");
+        env.put("MQTTREP_TOPIC_max", "max/#");
+        env.put("MQTTREP_RETAIN_max", "true");
+        env.put("MQTTREP_MERGE_max", "biggest");
         env.put("MQTTREP_MERGE_FREQUENCY", "5");
         return env;
     }
@@ -96,14 +116,19 @@ class PartitionIT {
      * its own probe, which the broker sends after the retained messages of the earlier subscription.
      */
     static Map<String, String> retained(MosquittoBroker broker) {
+        return retained(broker, "state/#");
+    }
+
+    static Map<String, String> retained(MosquittoBroker broker, String filter) {
+        String prefix = filter.substring(0, filter.length() - 1);
         try (TestMqttClient client = TestMqttClient.connect(broker.port())) {
-            client.subscribe("state/#", 1);
+            client.subscribe(filter, 1);
             client.subscribe("probe/retained", 1);
             client.publish("probe/retained", "probe", 1, false);
             await().atMost(Duration.ofSeconds(10)).until(() -> !client.received("probe/retained").isEmpty());
             Map<String, String> retained = new TreeMap<>();
             for (TestMqttClient.Received message : client.received()) {
-                if (message.retain() && message.topic().startsWith("state/")) {
+                if (message.retain() && message.topic().startsWith(prefix)) {
                     retained.put(message.topic(), message.text());
                 }
             }
