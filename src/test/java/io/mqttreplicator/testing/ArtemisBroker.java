@@ -127,11 +127,6 @@ public final class ArtemisBroker implements TestBroker {
     }
 
     @Override
-    public String url() {
-        return "mqtt://127.0.0.1:" + port;
-    }
-
-    @Override
     public void close() {
         try {
             server.stop();

@@ -82,11 +82,6 @@ public final class HiveMqBroker implements TestBroker {
     }
 
     @Override
-    public String url() {
-        return "mqtt://127.0.0.1:" + port;
-    }
-
-    @Override
     public void close() {
         try {
             hivemq.close();

@@ -51,12 +51,6 @@ public final class MoquetteBroker implements TestBroker {
         return port;
     }
 
-    /** Plain MQTT, as the replicator would reach it without WebSocket. */
-    @Override
-    public String url() {
-        return "mqtt://127.0.0.1:" + port;
-    }
-
     /**
      * Moquette 0.17 marks a connection as connected only once its CONNACK has been written, and drops
      * a connection whose SUBSCRIBE or PUBLISH it reads before that: the client is retried until one

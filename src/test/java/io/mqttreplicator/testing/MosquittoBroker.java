@@ -84,12 +84,6 @@ public final class MosquittoBroker implements TestBroker {
         return port;
     }
 
-    /** {@code mqtt://127.0.0.1:<port>} */
-    @Override
-    public String url() {
-        return "mqtt://127.0.0.1:" + port;
-    }
-
     /** The port of the TLS listener; only with {@link Builder#tls}. */
     public int tlsPort() {
         if (tlsListenerLines.isEmpty()) {

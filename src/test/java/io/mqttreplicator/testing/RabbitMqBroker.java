@@ -162,11 +162,6 @@ public final class RabbitMqBroker implements TestBroker {
     }
 
     @Override
-    public String url() {
-        return "mqtt://127.0.0.1:" + port;
-    }
-
-    @Override
     public void close() {
         stop(server);
         stop(epmd);
