@@ -51,7 +51,15 @@ final class LoadRun {
             if (!load.isState() && options.warmup() > 0) {
                 warmUp(load, generator, receiver, setup);
             }
-            return measure(load, setupName, repetition, setup, receiver, generator, readySeconds);
+            long replicator = setup.replicatorPid().orElse(-1);
+            Map<String, Double> threadsBefore = replicator < 0 ? Map.of() : ThreadCpu.byGroup(replicator);
+            RunResult result = measure(load, setupName, repetition, setup, receiver, generator, readySeconds);
+            if (replicator >= 0) {
+                String threads = ThreadCpu.describe(ThreadCpu.difference(ThreadCpu.byGroup(replicator), threadsBefore), 0.05);
+                Files.writeString(runDir.resolve("replicator-threads.txt"), threads + System.lineSeparator());
+                System.out.println("[" + tag + "] replicator CPU by thread: " + threads);
+            }
+            return result;
         } catch (Exception e) {
             String where = setup == null ? "" : " (" + setup.diagnostics() + ")";
             return RunResult.failed(load, setupName, repetition, e.getClass().getSimpleName() + ": " + e.getMessage() + where);
@@ -89,7 +97,8 @@ final class LoadRun {
 
     private RunResult measure(Load load, String setupName, int repetition, Setup setup, Receiver receiver,
                               LoadGenerator generator, double readySeconds) {
-        Map<String, Long> pids = setup.measuredProcesses();
+        Map<String, Long> pids = new LinkedHashMap<>(setup.measuredProcesses());
+        pids.put("bench", ProcessHandle.current().pid()); // the publisher and the receiver
         int backlog = load.isState() ? options.stateBacklog() : options.backlog();
         long deadline = System.nanoTime() + options.runTimeout().toNanos();
         Map<String, Double> cpuBefore = ProcessStats.cpuSeconds(pids);
