@@ -1,5 +1,6 @@
 package io.mqttreplicator.bench;
 
+import io.mqttreplicator.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -35,6 +36,8 @@ final class ReplicatorProcess implements AutoCloseable {
                 .redirectOutput(log.toFile());
         // nothing from the caller's environment may add rules or brokers to the measured replication
         builder.environment().keySet().removeIf(name -> name.startsWith("MQTTREP_") || name.startsWith("MQTT_REPLICATOR_"));
+        // its HTTP port (health, metrics) on a free port: 8080 may be taken, by another benchmark among others
+        builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(FreePorts.next()));
         builder.environment().putAll(env);
         try {
             Files.writeString(log, "");
