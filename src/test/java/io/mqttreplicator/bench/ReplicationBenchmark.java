@@ -65,7 +65,9 @@ public final class ReplicationBenchmark {
                 System.out.println("[" + load.name() + "] N skipped: " + ReferenceSetup.NO_STREAM);
             }
             if (setups.isEmpty()) {
-                System.out.println("[" + load.name() + "] skipped: there is no bridge counterpart for the state load");
+                if (load.isState()) {
+                    System.out.println("[" + load.name() + "] skipped: there is no bridge counterpart for the state load");
+                }
                 continue;
             }
             System.out.println("\n== " + load.description());
