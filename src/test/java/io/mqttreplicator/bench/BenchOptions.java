@@ -40,13 +40,19 @@ record BenchOptions(
         Duration readyTimeout,
         List<String> replicatorJvmOptions,
         Map<String, String> replicatorEnv,
-        Path workDir) {
+        Path workDir,
+        Path reference,
+        String node) {
 
     static final String USAGE = """
-            ReplicationBenchmark: the replicator (R) against a Mosquitto bridge (M), same load, same brokers' settings.
+            ReplicationBenchmark: the replicator (R) against a Mosquitto bridge (M), same load, same brokers' settings,
+            and against the Node.js MQTT_Replicator (N) on the state load.
               --jar PATH              product jar (default target/quarkus-app/quarkus-run.jar)
               --bridge-only           only setup M and the stream loads (also -Dbench.only=bridge)
-              --setups R,M            setups to run (default R,M)
+              --setups R,M,N          setups to run (default R,M; R,M,N with --reference)
+              --reference DIR         a MQTT_Replicator checkout after npm install and npm run build: setup N,
+                                      state load only (started as node DIR/index.js, NODE_ENV=production)
+              --node PATH             node for setup N (default: node from PATH)
               --loads qos0,qos1,rate,state   loads to run (default all)
               --messages N            messages of the qos0 and qos1 loads (default 200000)
               --rate-messages N       messages of the paced load (default 5000)
@@ -69,7 +75,7 @@ record BenchOptions(
               --idle-timeout S        a run ends S seconds after the last arrival once publishing is over (default 10)
               --ready-timeout S       how long the link may take to come up (default 90)
               --replicator-jvm-opts "..."   JVM options of the replicator process (e.g. "-Xmx512m")
-              --replicator-env K=V    extra environment variable for the replicator (repeatable)
+              --replicator-env K=V    extra environment variable for the replicator, R only (repeatable)
               --java PATH             java for the replicator (default: the running JVM's)
               --mosquitto PATH        (default /usr/sbin/mosquitto)
               --work-dir DIR          configs and logs (default: a new temp dir)
@@ -107,7 +113,8 @@ record BenchOptions(
         Lookup in = new Lookup(given);
 
         boolean bridgeOnly = in.flag("bridge-only") || "bridge".equals(System.getProperty("bench.only"));
-        List<String> setups = in.list("setups", "R,M");
+        Path reference = in.has("reference") ? Path.of(in.string("reference", "")) : null;
+        List<String> setups = in.list("setups", reference == null ? "R,M" : "R,M,N");
         List<String> loads = in.list("loads", "qos0,qos1,rate,state");
         if (bridgeOnly) {
             setups = List.of("M");
@@ -119,9 +126,12 @@ record BenchOptions(
             }
         }
         for (String setup : setups) {
-            if (!List.of("R", "M").contains(setup)) {
+            if (!List.of("R", "M", "N").contains(setup)) {
                 throw new IllegalArgumentException("unknown setup '" + setup + "'\n" + USAGE);
             }
+        }
+        if (setups.contains("N") && reference == null) {
+            throw new IllegalArgumentException("setup N needs --reference DIR, a MQTT_Replicator checkout\n" + USAGE);
         }
         int payload = in.integer("payload", 100);
         if (payload < BenchPayload.HEADER_BYTES) {
@@ -161,11 +171,17 @@ record BenchOptions(
                 Duration.ofSeconds(in.integer("ready-timeout", 90)),
                 jvmOpts.isEmpty() ? List.of() : Arrays.asList(jvmOpts.split("\\s+")),
                 env,
-                in.has("work-dir") ? Path.of(in.string("work-dir", "")) : null);
+                in.has("work-dir") ? Path.of(in.string("work-dir", "")) : null,
+                reference,
+                in.string("node", "node"));
     }
 
     boolean runsReplicator() {
         return setups.contains("R");
+    }
+
+    boolean runsReference() {
+        return setups.contains("N");
     }
 
     /** The loads to run, in order, built from the options. */

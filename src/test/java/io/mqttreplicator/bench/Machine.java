@@ -5,13 +5,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** What the figures were measured on. */
-record Machine(int cpus, String memory, String java, String mosquitto, long clockTicks) {
+/**
+ * What the figures were measured on.
+ *
+ * @param node the Node.js version of setup N, empty when N does not run
+ */
+record Machine(int cpus, String memory, String java, String mosquitto, String node, long clockTicks) {
 
     static Machine describe(BenchOptions options) {
         return new Machine(Runtime.getRuntime().availableProcessors(), memTotal(),
                 firstLine(List.of(options.java(), "-version")),
                 firstLine(List.of(options.mosquitto(), "-h")),
+                options.runsReference() ? firstLine(List.of(options.node(), "--version")) : "",
                 ProcessStats.clockTicks());
     }
 

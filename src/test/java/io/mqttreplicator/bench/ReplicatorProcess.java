@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The product under test: {@code java -jar quarkus-run.jar}, configured only by {@code MQTTREP_*} environment
- * variables (the MQTT_Replicator contract), its stdout and stderr in a log file.
+ * A replicator process configured only by {@code MQTTREP_*} environment variables (the MQTT_Replicator contract),
+ * its stdout and stderr in a log file: the product under test ({@code java -jar quarkus-run.jar}) or the Node.js
+ * MQTT_Replicator it is compared with ({@code node index.js}).
  */
 final class ReplicatorProcess implements AutoCloseable {
 
@@ -30,6 +31,11 @@ final class ReplicatorProcess implements AutoCloseable {
         command.addAll(jvmOptions);
         command.add("-jar");
         command.add(jar.toAbsolutePath().toString());
+        return start(command, env, log);
+    }
+
+    /** Starts {@code command} in the log's directory with {@code env} and no other replication variables. */
+    static ReplicatorProcess start(List<String> command, Map<String, String> env, Path log) {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(log.getParent().toFile())
                 .redirectErrorStream(true)

@@ -41,14 +41,22 @@ final class ReplicatorSetup implements Setup {
         }
     }
 
-    /** The MQTT_Replicator contract: nothing but environment variables. */
+    /** The MQTT_Replicator contract: nothing but environment variables; {@code --replicator-env} last. */
     static Map<String, String> environment(BenchOptions options, Load load, int sourcePort, int targetPort) {
+        Map<String, String> env = replication(options, load, sourcePort, targetPort, "bench-replicator");
+        env.putAll(options.replicatorEnv());
+        return env;
+    }
+
+    /** The brokers and the one rule of the load, the MQTT.js client ids starting with {@code clientIdPrefix}. */
+    static Map<String, String> replication(BenchOptions options, Load load, int sourcePort, int targetPort,
+                                           String clientIdPrefix) {
         boolean clean = !options.persistentSessions();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("MQTTREP_CLIENT_a", "mqtt://127.0.0.1:" + sourcePort);
         env.put("MQTTREP_CLIENT_b", "mqtt://127.0.0.1:" + targetPort);
-        env.put("MQTTREP_CONFIG_a", "{\"clientId\":\"bench-replicator-a\",\"clean\":" + clean + "}");
-        env.put("MQTTREP_CONFIG_b", "{\"clientId\":\"bench-replicator-b\",\"clean\":" + clean + "}");
+        env.put("MQTTREP_CONFIG_a", "{\"clientId\":\"" + clientIdPrefix + "-a\",\"clean\":" + clean + "}");
+        env.put("MQTTREP_CONFIG_b", "{\"clientId\":\"" + clientIdPrefix + "-b\",\"clean\":" + clean + "}");
         String rule = load.isState() ? "s" : "bench";
         env.put("MQTTREP_TOPIC_" + rule, load.subscriptionFilter());
         env.put("MQTTREP_MODE_" + rule, load.isState() ? "state" : "stream");
@@ -57,7 +65,6 @@ final class ReplicatorSetup implements Setup {
             env.put("MQTTREP_SUBSCRIBE_WHITELIST_" + rule, "a");
         }
         env.put("MQTTREP_MERGE_FREQUENCY", "10");
-        env.putAll(options.replicatorEnv());
         return env;
     }
 

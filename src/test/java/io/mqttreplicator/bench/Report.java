@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 
-/** Prints each run as it ends, and at the end markdown tables: medians, spreads and the R/M ratios. */
+/** Prints each run as it ends, and at the end markdown tables: medians, spreads and the R/M and R/N ratios. */
 final class Report {
 
     private final Map<String, Load> loads = new LinkedHashMap<>();
@@ -39,18 +39,20 @@ final class Report {
 
     String summary(Machine machine, BenchOptions options, String loadBefore, String loadAfter) {
         StringBuilder out = new StringBuilder();
-        out.append("\n## Replication benchmark: replicator (R) vs Mosquitto bridge (M)\n\n");
-        out.append(String.format(Locale.ROOT, "Machine: %d CPUs, %s RAM; %s; %s; CLK_TCK %d; load average %s before, %s after.%n",
-                machine.cpus(), machine.memory(), machine.java(), machine.mosquitto(), machine.clockTicks(),
-                loadBefore, loadAfter));
+        out.append("\n## Replication benchmark: replicator (R) vs Mosquitto bridge (M)")
+                .append(options.runsReference() ? " and Node.js MQTT_Replicator (N)\n\n" : "\n\n");
+        out.append(String.format(Locale.ROOT, "Machine: %d CPUs, %s RAM; %s; %s%s; CLK_TCK %d; load average %s before, %s after.%n",
+                machine.cpus(), machine.memory(), machine.java(), machine.mosquitto(),
+                machine.node().isEmpty() ? "" : "; node " + machine.node(), machine.clockTicks(), loadBefore, loadAfter));
         out.append(String.format(Locale.ROOT,
                 "Settings: %d run(s) per load and setup (median [min-max]); %d B payload; publisher in-flight %d,"
                         + " backlog %d (state %d); %d warmup msgs before each stream load; every broker"
-                        + " max_inflight_messages %d, max_queued_messages %d; %s sessions; jar %s.%n",
+                        + " max_inflight_messages %d, max_queued_messages %d; %s sessions; jar %s%s.%n",
                 options.repeats(), options.payloadBytes(), options.inflight(), options.backlog(), options.stateBacklog(),
                 options.warmup(), options.brokerLimits().maxInflightMessages(),
                 options.brokerLimits().maxQueuedMessages(), options.persistentSessions() ? "persistent" : "clean",
-                options.runsReplicator() ? options.jar().toAbsolutePath() : "(not run)"));
+                options.runsReplicator() ? options.jar().toAbsolutePath() : "(not run)",
+                options.runsReference() ? "; reference " + ReferenceSetup.entryPoint(options.reference()) : ""));
 
         List<String> streamLoads = loads.keySet().stream().filter(n -> !loads.get(n).isState()).toList();
         if (!streamLoads.isEmpty()) {
@@ -78,17 +80,30 @@ final class Report {
         for (String name : loads.keySet().stream().filter(n -> loads.get(n).isState()).toList()) {
             out.append("\n### State: ").append(loads.get(name).description())
                     .append(", published once on A, all topics awaited on B\n\n");
-            out.append("| setup | delivered | lost (worst) | dup (worst) | time s | publishing s | after last publish s | topics/s | p99 ms | CPU s | replicator RSS / peak MiB |\n");
-            out.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
-            for (Map.Entry<String, List<RunResult>> setup : results.get(name).entrySet()) {
+            out.append("| setup | delivered | lost (worst) | dup (worst) | time s | publishing s | after last publish s | topics/s | p99 ms | CPU s | RSS MiB | peak RSS MiB |\n");
+            out.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            Map<String, List<RunResult>> bySetup = results.get(name);
+            for (Map.Entry<String, List<RunResult>> setup : bySetup.entrySet()) {
                 List<RunResult> runs = setup.getValue();
-                out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |%n",
+                out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                         setup.getKey(), delivered(runs), worst(runs, RunResult::lost), worst(runs, RunResult::duplicates),
                         spread(runs, RunResult::seconds, 1), spread(runs, RunResult::publishSeconds, 1),
                         spread(runs, r -> r.seconds() - r.publishSeconds(), 1), spread(runs, RunResult::messagesPerSecond, 0),
-                        number(median(runs, RunResult::p99Millis), 1), cpuMedians(runs), memory(runs)));
+                        number(median(runs, RunResult::p99Millis), 1), cpuSpreads(runs),
+                        spread(runs, RunResult::rssMiB, 0), spread(runs, RunResult::peakRssMiB, 0)));
             }
-            out.append("\nReference (the issue): the Node.js MQTT_Replicator needs about 11 s and 330 MB on this machine.\n");
+            List<RunResult> r = bySetup.get("R");
+            List<RunResult> n = bySetup.get("N");
+            if (r != null && n != null) {
+                out.append("\n| R/N time | R/N CPU (replicator / reference) | R/N RSS |\n|---|---|---|\n");
+                out.append(String.format(Locale.ROOT, "| %s | %s | %s |%n",
+                        number(median(r, RunResult::seconds) / median(n, RunResult::seconds), 2),
+                        number(median(r, Report::linkCpu) / median(n, Report::linkCpu), 2),
+                        number(median(r, RunResult::rssMiB) / median(n, RunResult::rssMiB), 2)));
+            } else {
+                out.append("\nReference (the issue): the Node.js MQTT_Replicator needs about 11 s and 330 MB on this machine"
+                        + " (bench/run --reference DIR measures it in the same run).\n");
+            }
         }
         List<RunResult> troubled = results.values().stream().flatMap(m -> m.values().stream()).flatMap(List::stream)
                 .filter(r -> r.problem() != null).toList();
@@ -109,6 +124,14 @@ final class Report {
                 (since the process started). Max-speed latencies include queueing: the publisher keeps up to
                 `backlog` QoS 1 messages on their way; the paced load shows the link's own latency.
                 """);
+        if (options.runsReference()) {
+            out.append("""
+                    N: the Node.js MQTT_Replicator (node index.js, NODE_ENV=production) on brokers A3 and B3, with R's
+                    state rule (MQTTREP_MODE_* dropped, merge frequency as MQTT_REPLICATOR_MERGE_FREQUENCY); its CPU s
+                    and RSS are the node process's, in the same columns as the replicator's. It publishes to B at the
+                    QoS it received from A (so at QoS 0 with --state-publish-qos 0), where R uses the rule's QoS 1.
+                    """);
+        }
         return out.toString();
     }
 
@@ -131,6 +154,22 @@ final class Report {
     private static String memory(List<RunResult> runs) {
         double rss = median(runs, RunResult::rssMiB);
         return Double.isNaN(rss) ? "-" : number(rss, 0) + " / " + number(max(runs, RunResult::peakRssMiB), 0);
+    }
+
+    /** CPU seconds of the linking process, the first one measured (the replicator, the reference, the bridge). */
+    private static double linkCpu(RunResult run) {
+        return run.cpuSeconds().values().stream().findFirst().orElse(Double.NaN);
+    }
+
+    private static String cpuSpreads(List<RunResult> runs) {
+        Map<String, String> spreads = new LinkedHashMap<>();
+        for (RunResult run : runs) {
+            run.cpuSeconds().keySet().forEach(name -> spreads.put(name,
+                    spread(runs, r -> r.cpuSeconds().getOrDefault(name, Double.NaN), 2)));
+        }
+        return spreads.isEmpty() ? "-" : spreads.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
     }
 
     private static String cpuMedians(List<RunResult> runs) {

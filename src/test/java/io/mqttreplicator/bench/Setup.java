@@ -6,7 +6,7 @@ import java.util.OptionalLong;
 /** Two brokers, a source and a target, and whatever links them; everything started for one run and closed after. */
 interface Setup extends AutoCloseable {
 
-    /** "R" (the replicator) or "M" (a Mosquitto bridge). */
+    /** "R" (the replicator), "M" (a Mosquitto bridge) or "N" (the Node.js MQTT_Replicator). */
     String name();
 
     int sourcePort();
@@ -16,7 +16,7 @@ interface Setup extends AutoCloseable {
     /** The processes whose CPU time is reported, by label, the linking process first. */
     Map<String, Long> measuredProcesses();
 
-    /** The replicator's pid, whose memory is reported; empty for the bridge. */
+    /** The replicator's pid (R) or the reference's (N), whose memory is reported; empty for the bridge. */
     OptionalLong replicatorPid();
 
     /** False once the link has died (a process exited): waiting for it is pointless. */
