@@ -20,14 +20,26 @@ import org.jboss.logging.Logger;
  * for good, and the client acknowledges in order, so every later PUBACK would be held back
  * (MqttIncomingPublishService#emit drops a cancelled flow without counting its acknowledgement).
  * <p>
- * Demand passes through: the upstream is asked for what the subscriber asked for, capped at
- * {@link #WINDOW} outstanding, so at most that many messages wait here when a subscriber cancels;
- * the next subscriber gets them first.
+ * Demand does not pass through: while a subscriber is there, the upstream is asked for up to
+ * {@link #BUFFER} messages beyond those the subscriber took, whatever the subscriber asked for,
+ * and they wait here until it asks. The client keeps every delivered QoS 1 and 2 message until it
+ * is acknowledged, in order, and on every received message and acknowledgement it walks from the
+ * oldest one to the first it has not delivered yet
+ * ({@code MqttIncomingPublishService#drain}): were demand passed through, a subscriber that
+ * holds its window of unacknowledged messages would make each of those walks as long as the
+ * window, which took most of the client's CPU. QoS 1 and 2 messages cost no more memory here
+ * than in the client (the broker sends no more than its in-flight limit, at most 65,535,
+ * unacknowledged), and QoS 0 messages are held to {@link #BUFFER}: beyond it they wait in the
+ * client, which drops the oldest when too many wait. At most {@link #BUFFER} messages wait here
+ * when a subscriber cancels; the next subscriber gets them first.
  */
 final class InboundStream implements Flow.Publisher<Message<BrokerMessage>>, FlowableSubscriber<InboundMessage> {
 
     private static final Logger LOG = Logger.getLogger(InboundStream.class);
-    static final int WINDOW = 512;
+    /** MQTT's largest number of unacknowledged QoS 1 and 2 messages (16-bit packet identifiers). */
+    static final int BUFFER = 65_535;
+    /** Upstream requests are made in batches of at least this many, to save requests. */
+    private static final int REQUEST_BATCH = BUFFER / 16;
 
     private final String broker;
     private final Queue<InboundMessage> queue = new ConcurrentLinkedQueue<>();
@@ -171,11 +183,10 @@ final class InboundStream implements Flow.Publisher<Message<BrokerMessage>>, Flo
         }
         org.reactivestreams.Subscription subscription = upstream;
         if (subscription != null && !downstream.cancelled) {
-            long wanted = Math.min(requested, WINDOW);
-            long covered = upstreamRequested - delivered;
-            if (wanted > covered) {
-                upstreamRequested += wanted - covered;
-                subscription.request(wanted - covered);
+            long covered = upstreamRequested - delivered; // queued here or requested and not arrived
+            if (BUFFER - covered >= REQUEST_BATCH) {
+                upstreamRequested += BUFFER - covered;
+                subscription.request(BUFFER - covered);
             }
         }
     }
