@@ -2,6 +2,7 @@ package io.mqttreplicator.engine;
 
 import io.mqttreplicator.engine.MergeAlgorithm.Candidate;
 import io.mqttreplicator.engine.Routes.Route;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -121,7 +122,7 @@ final class StateTable {
     /** Per state mode route: how many of {@link #topics} it holds, counted as they come and go. */
     private final IdentityHashMap<Route, int[]> topicsByRoute = new IdentityHashMap<>();
     private ArrayList<TopicState> dirty = new ArrayList<>();
-    private final ArrayList<TopicState>[] deferred;
+    private final ArrayDeque<TopicState>[] deferred;
     private long sequence;
 
     StateTable(String[] brokers, int[] maxQos, boolean[] echoes, Routes routes, RandomGenerator random) {
@@ -131,9 +132,9 @@ final class StateTable {
         this.routes = routes;
         this.random = random;
         @SuppressWarnings("unchecked")
-        ArrayList<TopicState>[] lists = new ArrayList[Math.min(brokers.length, DEFERRABLE_BROKERS)];
+        ArrayDeque<TopicState>[] lists = new ArrayDeque[Math.min(brokers.length, DEFERRABLE_BROKERS)];
         for (int i = 0; i < lists.length; i++) {
-            lists[i] = new ArrayList<>();
+            lists[i] = new ArrayDeque<>();
         }
         this.deferred = lists;
         for (Route route : routes.all()) {
@@ -216,16 +217,22 @@ final class StateTable {
         return taken;
     }
 
-    /** The topics waiting for room at a target; they stay marked until merged. */
-    synchronized List<TopicState> takeDeferred(int target) {
-        if (target >= deferred.length || deferred[target].isEmpty()) {
+    /**
+     * Up to {@code max} of the topics waiting for room at a target, the longest waiting first;
+     * the others keep waiting. Taking only what fits keeps a long wait from being merged again at
+     * every tick.
+     */
+    synchronized List<TopicState> takeDeferred(int target, int max) {
+        if (target >= deferred.length || deferred[target].isEmpty() || max <= 0) {
             return List.of();
         }
-        List<TopicState> taken = deferred[target];
-        deferred[target] = new ArrayList<>();
+        ArrayDeque<TopicState> waiting = deferred[target];
+        List<TopicState> taken = new ArrayList<>(Math.min(max, waiting.size()));
         long bit = 1L << target;
-        for (TopicState state : taken) {
+        while (taken.size() < max && !waiting.isEmpty()) {
+            TopicState state = waiting.poll();
             state.deferredTargets &= ~bit;
+            taken.add(state);
         }
         return taken;
     }

@@ -177,6 +177,17 @@ final class InMemoryBroker implements BrokerEndpoint, AutoCloseable {
         return completions.size();
     }
 
+    /** Completes the {@code count} oldest held publishes. */
+    void completeHeld(int count) {
+        List<CompletableFuture<Void>> completions;
+        synchronized (this) {
+            List<CompletableFuture<Void>> oldest = heldCompletions.subList(0, count);
+            completions = new ArrayList<>(oldest);
+            oldest.clear();
+        }
+        completions.forEach(completion -> completion.complete(null));
+    }
+
     synchronized void refusePublishes(boolean refuse) {
         refusePublishes = refuse;
     }

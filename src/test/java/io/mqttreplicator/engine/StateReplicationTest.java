@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -92,6 +93,28 @@ class StateReplicationTest {
         assertThat(broker("b").retainedText(waiting)).isEqualTo("newer");
         assertThat(broker("b").retainedTexts()).isEqualTo(broker("c").retainedTexts());
         assertThat(broker("b").retainedTexts()).hasSize(topics);
+    }
+
+    @Test
+    void topicsWaitingForRoomGoOutOldestFirstAsRoomFreesUp() {
+        start(Rules.state("s", "s/#").retain().build(), "a", "b");
+        int window = ReplicationEngine.STATE_PUBLISHES_PER_TARGET;
+        broker("b").holdCompletions(true);
+        for (int i = 0; i < 3 * window; i++) {
+            write("a", "s/" + i, "v" + i);
+        }
+        fixture.tick();
+        assertThat(broker("b").publishedByEngine()).hasSize(window);
+
+        // less than half the window back: no extra merge, the next tick fills exactly the room
+        int room = window / 4 + 1;
+        broker("b").completeHeld(room);
+        fixture.tick();
+
+        List<BrokerMessage> published = broker("b").publishedByEngine();
+        assertThat(published).hasSize(window + room);
+        assertThat(published.subList(window, window + room)).extracting(BrokerMessage::topic)
+                .isEqualTo(IntStream.range(window, window + room).mapToObj(i -> "s/" + i).toList());
     }
 
     @Test
