@@ -57,6 +57,9 @@ final class ReplicatorSetup implements Setup {
             env.put("MQTTREP_SUBSCRIBE_WHITELIST_" + rule, "a");
         }
         env.put("MQTTREP_MERGE_FREQUENCY", "10");
+        // a free port: another replicator on the machine may hold 8080, and the run never calls the HTTP server
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.put("QUARKUS_HTTP_PORT", "0");
         env.putAll(options.replicatorEnv());
         return env;
     }
