@@ -75,7 +75,7 @@ final class LoadGenerator implements AutoCloseable {
         }
         WireConnection connection = WireConnection.connect(clientId, port);
         LoadGenerator generator = new LoadGenerator(connection, inflight, payloadBytes, stallTimeout);
-        connection.start(generator.new AcknowledgementReader());
+        connection.start("bench-pubacks", generator.new AcknowledgementReader());
         return generator;
     }
 

@@ -69,7 +69,7 @@ final class Receiver implements AutoCloseable {
         WireConnection connection = WireConnection.connect(clientId, port);
         Receiver receiver = new Receiver(connection, expected);
         try {
-            connection.start(receiver.new PublishReader(qos.getCode() > 0));
+            connection.start("bench-receiver", receiver.new PublishReader(qos.getCode() > 0));
             ByteBuffer subscribe = ByteBuffer.allocate(16 + filter.length() * 4);
             WireMqtt.putSubscribe(subscribe, SUBSCRIBE_PACKET_ID, filter, qos.getCode());
             connection.write(subscribe.array(), 0, subscribe.position());

@@ -112,9 +112,9 @@ final class WireConnection implements AutoCloseable {
         socket.setSoTimeout(0);
     }
 
-    /** Starts the reader thread and the pings. */
-    void start(Handler handler) {
-        reader = new Thread(() -> readLoop(handler), "bench-mqtt-" + name);
+    /** Starts the reader thread (Linux shows 15 characters of its name) and the pings. */
+    void start(String threadName, Handler handler) {
+        reader = new Thread(() -> readLoop(handler), threadName);
         reader.setDaemon(true);
         reader.start();
         long period = KEEPALIVE_SECONDS / 2;
@@ -145,6 +145,10 @@ final class WireConnection implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             why = closing ? "closed" : e.toString();
         } finally {
+            if (!closing) {
+                System.err.println("[bench] MQTT connection " + name + " ended: " + why);
+                closeSocket();
+            }
             handler.closed(why);
         }
     }
@@ -184,11 +188,15 @@ final class WireConnection implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
+            closeSocket();
+        }
+    }
+
+    private void closeSocket() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
         }
     }
 }

@@ -123,7 +123,7 @@ class WireMqttTest {
                 WireConnection subscriber = WireConnection.connect("raw-sub", broker.port());
                 WireConnection publisher = WireConnection.connect("raw-pub", broker.port())) {
             List<Integer> subacks = new CopyOnWriteArrayList<>();
-            subscriber.start((frame, in, readNanos) -> {
+            subscriber.start("raw-sub", (frame, in, readNanos) -> {
                 if (frame.type == WireMqtt.SUBACK) {
                     subacks.add(frame.packetId);
                 } else if (frame.type == WireMqtt.PUBLISH) {
@@ -134,7 +134,7 @@ class WireMqttTest {
                 }
             });
             List<Integer> pubacks = new CopyOnWriteArrayList<>();
-            publisher.start((frame, in, readNanos) -> {
+            publisher.start("raw-pub", (frame, in, readNanos) -> {
                 if (frame.type == WireMqtt.PUBACK) {
                     pubacks.add(frame.packetId);
                 }
