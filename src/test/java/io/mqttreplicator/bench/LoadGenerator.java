@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
@@ -46,8 +44,8 @@ final class LoadGenerator implements AutoCloseable {
     private final int inflight;
     private final int payloadBytes;
     private final Duration stallTimeout;
-    /** A permit per message the broker may be sent before it acknowledged (QoS 1) or we wrote (QoS 0) earlier ones. */
-    private final Semaphore acknowledgements;
+    /** A place per message the broker may be sent before it acknowledged (QoS 1) or we wrote (QoS 0) earlier ones. */
+    private final Window acknowledgements;
     private ByteBuffer out = ByteBuffer.allocate(CHUNK_BYTES);
     private int unwrittenQos0;
     private int nextPacketId = 1;
@@ -55,7 +53,7 @@ final class LoadGenerator implements AutoCloseable {
     private byte[] lastTopicBytes;
     private volatile String lost;
     private volatile long failed;
-    private volatile Semaphore arrivals;
+    private volatile Window arrivals;
     private volatile int sentSoFar;
     private volatile long firstSendSoFar;
 
@@ -64,7 +62,7 @@ final class LoadGenerator implements AutoCloseable {
         this.inflight = inflight;
         this.payloadBytes = payloadBytes;
         this.stallTimeout = stallTimeout;
-        this.acknowledgements = new Semaphore(inflight);
+        this.acknowledgements = new Window(inflight);
     }
 
     static LoadGenerator connect(String clientId, int port, int inflight, int payloadBytes, Duration stallTimeout)
@@ -81,9 +79,9 @@ final class LoadGenerator implements AutoCloseable {
 
     /** The receiver reports arrivals here: they free places in the backlog. */
     void arrived(int count) {
-        Semaphore current = arrivals;
+        Window current = arrivals;
         if (current != null) {
-            current.release(count);
+            current.give(count);
         }
     }
 
@@ -95,7 +93,7 @@ final class LoadGenerator implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         long sequence = 0;
         while (System.nanoTime() < deadline && !gone.getAsBoolean()) {
-            if (lost == null && acknowledgements.tryAcquire()) {
+            if (lost == null && acknowledgements.tryTake()) {
                 try {
                     append(topic, 1, false, BenchPayload.Kind.PROBE, sequence++, System.nanoTime());
                     flush();
@@ -123,7 +121,7 @@ final class LoadGenerator implements AutoCloseable {
         if (qos > 1) {
             throw new IllegalArgumentException("the benchmark's publisher speaks QoS 0 and 1, not " + qos);
         }
-        Semaphore backlogPlaces = qos == 0 ? null : new Semaphore(backlog);
+        Window backlogPlaces = qos == 0 ? null : new Window(backlog);
         arrivals = backlogPlaces;
         long intervalNanos = load.ratePerSecond() > 0 ? 1_000_000_000L / load.ratePerSecond() : 0;
         long start = System.nanoTime();
@@ -164,9 +162,7 @@ final class LoadGenerator implements AutoCloseable {
             }
             flush();
             // the whole window back means no acknowledgement is outstanding
-            if (acknowledgements.tryAcquire(inflight, stallTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                acknowledgements.release(inflight);
-            } else if (stalled == null) {
+            if (!acknowledgements.awaitFree(inflight, stallTimeout.toNanos()) && stalled == null) {
                 stalled = "last acknowledgements missing after " + stallTimeout.toSeconds() + " s";
             }
         } catch (InterruptedException e) {
@@ -186,13 +182,13 @@ final class LoadGenerator implements AutoCloseable {
         return new Outcome(sentSoFar, 0, firstSendSoFar, why, System.nanoTime());
     }
 
-    /** Takes a permit; before waiting for one, writes what is buffered, whose acknowledgements may be what frees it. */
-    private boolean acquire(Semaphore permits) throws InterruptedException, IOException {
-        if (permits.tryAcquire()) {
+    /** Takes a place; before waiting for one, writes what is buffered, whose acknowledgements may be what frees it. */
+    private boolean acquire(Window window) throws InterruptedException, IOException {
+        if (window.tryTake()) {
             return true;
         }
         flush();
-        return permits.tryAcquire(stallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        return window.take(stallTimeout.toNanos());
     }
 
     private void append(String topic, int qos, boolean retain, BenchPayload.Kind kind, long sequence, long sendNanos)
@@ -227,7 +223,7 @@ final class LoadGenerator implements AutoCloseable {
             out.clear();
         }
         if (unwrittenQos0 > 0) {
-            acknowledgements.release(unwrittenQos0);
+            acknowledgements.give(unwrittenQos0);
             unwrittenQos0 = 0;
         }
     }
@@ -235,9 +231,9 @@ final class LoadGenerator implements AutoCloseable {
     /** Counts what was never acknowledged as failed and wakes a publisher waiting for acknowledgements. */
     private synchronized void connectionLost(String why) {
         if (lost == null) {
-            failed = Math.max(0, inflight - acknowledgements.availablePermits());
+            failed = Math.max(0, inflight - acknowledgements.free());
             lost = why;
-            acknowledgements.release(inflight);
+            acknowledgements.give(inflight);
         }
     }
 
@@ -256,7 +252,7 @@ final class LoadGenerator implements AutoCloseable {
         connection.close();
     }
 
-    /** The reader thread: every PUBACK returns a permit, a read's worth at once. */
+    /** The reader thread: every PUBACK gives a place back, a read's worth at once. */
     private final class AcknowledgementReader implements WireConnection.Handler {
 
         private int acknowledged;
@@ -271,7 +267,7 @@ final class LoadGenerator implements AutoCloseable {
         @Override
         public void endOfRead() {
             if (acknowledged > 0) {
-                acknowledgements.release(acknowledged);
+                acknowledgements.give(acknowledged);
                 acknowledged = 0;
             }
         }
