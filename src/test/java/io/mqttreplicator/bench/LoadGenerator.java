@@ -22,8 +22,8 @@ import java.util.function.BooleanSupplier;
  * It speaks MQTT 3.1.1 itself ({@link WireMqtt}) so that it costs little of the CPU it shares with what it measures:
  * PUBLISH frames are encoded into one buffer and written 64 KiB at a time, or at once when the publisher is about to
  * wait (for a bound, or for the next message of a paced load); a bound it waits for wakes it once a batch of places
- * is free ({@link Window}). QoS 1 packet identifiers go round 1..65,535; a reader
- * thread counts PUBACKs (the broker acknowledges in order). QoS 2 is not spoken: no load publishes at QoS 2.
+ * is free ({@link Window}). QoS 1 packet identifiers go round 1..65,535; a reader thread counts PUBACKs (the broker
+ * acknowledges in order). QoS 2 is not spoken: no load publishes at QoS 2.
  */
 final class LoadGenerator implements AutoCloseable {
 
