@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 final class BenchPayload {
 
     static final int HEADER_BYTES = 20;
+    private static final byte[] ZEROS = new byte[4096];
 
     enum Kind {
         /** a measured message */
@@ -38,10 +39,17 @@ final class BenchPayload {
     private BenchPayload() {
     }
 
-    static byte[] encode(Kind kind, long sequence, long sendNanos, int size) {
-        byte[] bytes = new byte[Math.max(size, HEADER_BYTES)];
-        ByteBuffer.wrap(bytes).putInt(kind.marker).putLong(sequence).putLong(sendNanos);
-        return bytes;
+    /** The bytes of a payload of the configured size. */
+    static int size(int size) {
+        return Math.max(size, HEADER_BYTES);
+    }
+
+    /** Writes the payload of a message into {@code out}: {@link #size} bytes. */
+    static void put(ByteBuffer out, Kind kind, long sequence, long sendNanos, int size) {
+        out.putInt(kind.marker).putLong(sequence).putLong(sendNanos);
+        for (int padding = size(size) - HEADER_BYTES; padding > 0; padding -= ZEROS.length) {
+            out.put(ZEROS, 0, Math.min(padding, ZEROS.length));
+        }
     }
 
     /** The kind of a received payload, or null for a message this benchmark did not send. */

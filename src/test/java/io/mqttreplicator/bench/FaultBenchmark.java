@@ -111,8 +111,6 @@ public final class FaultBenchmark {
             env.put("MQTTREP_TOPIC_f", "fault/#");
             env.put("MQTTREP_MODE_f", "stream");
             env.put("MQTTREP_SUBSCRIBE_WHITELIST_f", "a");
-            env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
-            env.put("QUARKUS_HTTP_PORT", "0");
             AtomicReference<ReplicatorProcess> replicator = new AtomicReference<>(
                     ReplicatorProcess.start(javaExecutable(), jar, jvm, env, directory.resolve(fault + "-replicator.log")));
             RssSampler rss = new RssSampler(() -> replicator.get().pid());

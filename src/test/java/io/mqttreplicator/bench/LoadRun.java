@@ -52,8 +52,12 @@ final class LoadRun {
                 warmUp(load, generator, receiver, setup);
             }
             long replicator = setup.replicatorPid().orElse(-1);
+            long bench = ProcessHandle.current().pid();
             Map<String, Double> threadsBefore = replicator < 0 ? Map.of() : ThreadCpu.byGroup(replicator);
+            Map<String, Double> benchThreadsBefore = ThreadCpu.byGroup(bench);
             RunResult result = measure(load, setupName, repetition, setup, receiver, generator, readySeconds);
+            System.out.println("[" + tag + "] bench CPU by thread: "
+                    + ThreadCpu.describe(ThreadCpu.difference(ThreadCpu.byGroup(bench), benchThreadsBefore), 0.05));
             if (replicator >= 0) {
                 String threads = ThreadCpu.describe(ThreadCpu.difference(ThreadCpu.byGroup(replicator), threadsBefore), 0.05);
                 Files.writeString(runDir.resolve("replicator-threads.txt"), threads + System.lineSeparator());

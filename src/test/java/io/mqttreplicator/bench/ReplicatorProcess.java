@@ -1,6 +1,5 @@
 package io.mqttreplicator.bench;
 
-import io.mqttreplicator.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,8 +41,9 @@ final class ReplicatorProcess implements AutoCloseable {
                 .redirectOutput(log.toFile());
         // nothing from the caller's environment may add rules or brokers to the measured replication
         builder.environment().keySet().removeIf(name -> name.startsWith("MQTTREP_") || name.startsWith("MQTT_REPLICATOR_"));
-        // its HTTP port (health, metrics) on a free port: 8080 may be taken, by another benchmark among others
-        builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(FreePorts.next()));
+        // its HTTP server (health, metrics) on loopback and any free port: 8080 may be taken, by another benchmark among others
+        builder.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        builder.environment().put("QUARKUS_HTTP_PORT", "0");
         builder.environment().putAll(env);
         try {
             Files.writeString(log, "");
