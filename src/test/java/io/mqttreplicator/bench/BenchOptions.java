@@ -44,6 +44,12 @@ record BenchOptions(
         Path reference,
         String node) {
 
+    /**
+     * The JVM options of the container image (src/main/docker/Dockerfile.jvm), with the heap run-java.sh gives the
+     * Deployment's 512 MiB memory limit (JAVA_MAX_MEM_RATIO=50): the replicator as shipped.
+     */
+    static final String IMAGE_JVM_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx256m";
+
     static final String USAGE = """
             ReplicationBenchmark: the replicator (R) against a Mosquitto bridge (M), same load, same brokers' settings,
             and against the Node.js MQTT_Replicator (N) on the state load.
@@ -74,7 +80,8 @@ record BenchOptions(
               --run-timeout S         a run ends after S seconds whatever happened (default 300)
               --idle-timeout S        a run ends S seconds after the last arrival once publishing is over (default 10)
               --ready-timeout S       how long the link may take to come up (default 90)
-              --replicator-jvm-opts "..."   JVM options of the replicator process (e.g. "-Xmx512m")
+              --replicator-jvm-opts "..."   JVM options of the replicator process (default: the image's,
+                                      with the Deployment's heap: "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx256m")
               --replicator-env K=V    extra environment variable for the replicator, R only (repeatable)
               --java PATH             java for the replicator (default: the running JVM's)
               --mosquitto PATH        (default /usr/sbin/mosquitto)
@@ -145,7 +152,7 @@ record BenchOptions(
             }
             env.put(pair.substring(0, eq), pair.substring(eq + 1));
         }
-        String jvmOpts = in.string("replicator-jvm-opts", "").trim();
+        String jvmOpts = in.string("replicator-jvm-opts", IMAGE_JVM_OPTIONS).trim();
         return new BenchOptions(
                 Path.of(in.string("jar", "target/quarkus-app/quarkus-run.jar")),
                 in.string("java", Path.of(System.getProperty("java.home"), "bin", "java").toString()),
