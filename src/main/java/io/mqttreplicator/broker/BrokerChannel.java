@@ -480,6 +480,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     }
 
     private void onConnected(MqttClientConnectedContext context) {
+        FlushBatching.install(context);
         long current = connection + 1;
         connection = current;
         connectionUp = true;
