@@ -1,14 +1,19 @@
 package io.mqttreplicator.bench;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * One run: fresh brokers and link, subscriber on the target, probes until the link carries messages, warmup, then
@@ -19,6 +24,7 @@ final class LoadRun {
 
     private static final Duration SETTLE = Duration.ofMillis(500);
     private static final long POLL_MILLIS = 10;
+    private static final String DROPPED = "Outgoing messages are being dropped for client ";
 
     private final BenchOptions options;
 
@@ -56,6 +62,10 @@ final class LoadRun {
             Map<String, Double> threadsBefore = replicator < 0 ? Map.of() : ThreadCpu.byGroup(replicator);
             Map<String, Double> benchThreadsBefore = ThreadCpu.byGroup(bench);
             RunResult result = measure(load, setupName, repetition, setup, receiver, generator, readySeconds);
+            String drops = brokerDrops(runDir);
+            if (!drops.isEmpty()) {
+                result = result.withProblem(join(result.problem(), drops));
+            }
             System.out.println("[" + tag + "] bench CPU by thread: "
                     + ThreadCpu.describe(ThreadCpu.difference(ThreadCpu.byGroup(bench), benchThreadsBefore), 0.05));
             if (replicator >= 0) {
@@ -181,6 +191,26 @@ final class LoadRun {
         Map<String, Double> used = new LinkedHashMap<>();
         after.forEach((name, seconds) -> used.put(name, seconds - before.getOrDefault(name, Double.NaN)));
         return used;
+    }
+
+    /**
+     * What the brokers of the run logged about dropping messages for a client that did not take them fast enough
+     * (Mosquitto drops beyond {@code max_queued_messages} and says so once per episode), e.g. the link's echoes.
+     */
+    private static String brokerDrops(Path runDir) throws IOException {
+        List<String> drops = new ArrayList<>();
+        try (Stream<Path> files = Files.list(runDir)) {
+            for (Path log : files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
+                String broker = log.getFileName().toString().replace(".log", "");
+                for (String line : Files.readAllLines(log, StandardCharsets.ISO_8859_1)) {
+                    int at = line.indexOf(DROPPED);
+                    if (at >= 0) {
+                        drops.add(broker + " dropped outgoing messages for " + line.substring(at + DROPPED.length()).replaceAll("\\.$", ""));
+                    }
+                }
+            }
+        }
+        return String.join("; ", drops.stream().distinct().toList());
     }
 
     private static String join(String first, String second) {

@@ -108,7 +108,7 @@ final class Report {
         List<RunResult> troubled = results.values().stream().flatMap(m -> m.values().stream()).flatMap(List::stream)
                 .filter(r -> r.problem() != null).toList();
         if (!troubled.isEmpty()) {
-            out.append("\nIncomplete runs (their figures are included above):\n");
+            out.append("\nRuns with a problem (their figures are included above):\n");
             troubled.forEach(r -> out.append("- ").append(r.load().name()).append(' ').append(r.setup())
                     .append(" #").append(r.repetition()).append(": ").append(r.problem()).append('\n'));
         }

@@ -15,7 +15,8 @@ import java.util.Map;
  * @param rssMiB        the replicator's VmRSS at the end (NaN for the bridge)
  * @param peakRssMiB    the replicator's VmHWM at the end: its peak since it started (NaN for the bridge)
  * @param readySeconds  from starting the setup until the first probe came through
- * @param problem       why the run is incomplete (timeout, stall, link down), or null
+ * @param problem       why the run is incomplete (timeout, stall, link down) or what went wrong on the way (a broker
+ *                      dropped messages for a client), or null
  */
 record RunResult(Load load, String setup, int repetition, int published, int delivered, int duplicates,
                  int reordered, double seconds, double publishSeconds, double p50Millis, double p99Millis, double maxMillis,
@@ -25,6 +26,11 @@ record RunResult(Load load, String setup, int repetition, int published, int del
     static RunResult failed(Load load, String setup, int repetition, String problem) {
         return new RunResult(load, setup, repetition, 0, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                 Map.of(), Double.NaN, Double.NaN, Double.NaN, problem);
+    }
+
+    RunResult withProblem(String problem) {
+        return new RunResult(load, setup, repetition, published, delivered, duplicates, reordered, seconds, publishSeconds,
+                p50Millis, p99Millis, maxMillis, cpuSeconds, rssMiB, peakRssMiB, readySeconds, problem);
     }
 
     int lost() {
