@@ -88,6 +88,8 @@ public final class FaultBenchmark {
                     f.lost(), f.duplicates(), seconds(f.catchUpSeconds()), f.recoverySeconds(), f.peakRssMiB(), f.finalRssMiB(),
                     f.queueLimit());
         }
+        // the HiveMQ client's Netty threads would keep exec:java waiting; the shutdown hook stops our processes
+        System.exit(0);
     }
 
     private static Figures run(String fault, Duration down, int rate, Duration before, Duration after, long queueLimit,
