@@ -18,8 +18,9 @@ import org.jboss.logging.Logger;
  * read on the broker: the single largest cost of the client's event loop in profiles (16 % of it
  * in the write alone), and the target broker of a 200,000-topic state sync used 60 % more CPU
  * than under a client that batches its writes. Netty's {@link FlushConsolidationHandler} at the
- * head of the connection's pipeline turns the flushes of one pass into one: those during a read
- * when the read completes, the others in a flush task queued behind the pass's other tasks.
+ * head of the connection's pipeline turns the flushes of one pass into few: those during a read
+ * go out when the read completes, the others in a flush task queued behind the pass's other
+ * tasks, and every 8th at once.
  * <p>
  * The client offers no hook into its pipeline: the channel comes from its internal connection
  * configuration, which the connected context of an MQTT 5 client is, and an MQTT 3.1.1 client's
@@ -30,8 +31,13 @@ final class FlushBatching {
 
     private static final Logger LOG = Logger.getLogger(FlushBatching.class);
     static final String HANDLER_NAME = "mqtt-replicator-flush-batching";
-    /** Flushes while reading before one goes out anyway (Netty's default). */
-    private static final int FLUSHES_PER_READ = 256;
+    /**
+     * Flushes held back before one goes out anyway. Netty's default of 256 let a burst of
+     * acknowledgements wait for the end of the pass, which slows a broker that allows few messages
+     * in flight (Mosquitto's default is 20): a 40,000-message backlog caught up in 17-18 s after a
+     * 20 s outage, against 13 s with no batching; with 8 in 15 s, and the state sync kept its gain.
+     */
+    private static final int FLUSHES_BEFORE_ONE_GOES_OUT = 8;
     private static final Field MQTT3_CONFIG = mqtt3ConfigField();
     private static volatile boolean warned;
 
@@ -54,7 +60,7 @@ final class FlushBatching {
         }
         ChannelPipeline pipeline = channel.pipeline();
         if (pipeline.get(HANDLER_NAME) == null) {
-            pipeline.addFirst(HANDLER_NAME, new FlushConsolidationHandler(FLUSHES_PER_READ, true));
+            pipeline.addFirst(HANDLER_NAME, new FlushConsolidationHandler(FLUSHES_BEFORE_ONE_GOES_OUT, true));
         }
         return true;
     }
