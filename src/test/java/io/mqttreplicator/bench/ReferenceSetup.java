@@ -6,44 +6,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * Setup N: brokers A3 and B3 with the Node.js MQTT_Replicator between them ({@code node index.js} in a checkout of
  * it, after {@code npm install} and {@code npm run build}), configured like setup R's state load. It only does state
  * (last writer wins), so it has no stream counterpart.
  */
-final class ReferenceSetup implements Setup {
+final class ReferenceSetup {
 
     /** Why the stream loads have no N run. */
     static final String NO_STREAM = "the Node.js reference only merges state (last writer wins), it has no stream mode";
 
-    private final BrokerProcess source;
-    private final BrokerProcess target;
-    private final ReplicatorProcess reference;
-
-    private ReferenceSetup(BrokerProcess source, BrokerProcess target, ReplicatorProcess reference) {
-        this.source = source;
-        this.target = target;
-        this.reference = reference;
+    private ReferenceSetup() {
     }
 
-    static ReferenceSetup start(BenchOptions options, Load load, Path dir, String logName) {
-        BrokerProcess source = BrokerProcess.start(options.mosquitto(), "A3", dir, options.brokerLimits(), Optional.empty());
-        BrokerProcess target = null;
-        try {
-            target = BrokerProcess.start(options.mosquitto(), "B3", dir, options.brokerLimits(), Optional.empty());
-            List<String> command = List.of(options.node(), entryPoint(options.reference()).toString());
-            ReplicatorProcess reference = ReplicatorProcess.start(command,
-                    environment(options, load, source.port(), target.port()), dir.resolve(logName));
-            return new ReferenceSetup(source, target, reference);
-        } catch (RuntimeException e) {
-            source.close();
-            if (target != null) {
-                target.close();
-            }
-            throw e;
-        }
+    static LinkProcessSetup start(BenchOptions options, Load load, Path dir, String logName) {
+        List<String> command = List.of(options.node(), entryPoint(options.reference()).toString());
+        return LinkProcessSetup.start(options, dir, "N", "reference", "A3", "B3",
+                (sourcePort, targetPort) -> ReplicatorProcess.start(command,
+                        environment(options, load, sourcePort, targetPort), dir.resolve(logName)));
     }
 
     /** The reference's {@code npm start}: {@code index.js}, which loads the Babel build in {@code lib/}. */
@@ -77,51 +58,5 @@ final class ReferenceSetup implements Setup {
         env.put("MQTT_REPLICATOR_MERGE_FREQUENCY", env.remove("MQTTREP_MERGE_FREQUENCY"));
         env.put("NODE_ENV", "production");
         return env;
-    }
-
-    @Override
-    public String name() {
-        return "N";
-    }
-
-    @Override
-    public int sourcePort() {
-        return source.port();
-    }
-
-    @Override
-    public int targetPort() {
-        return target.port();
-    }
-
-    @Override
-    public Map<String, Long> measuredProcesses() {
-        Map<String, Long> pids = new LinkedHashMap<>();
-        pids.put("reference", reference.pid());
-        pids.put("A3", source.pid());
-        pids.put("B3", target.pid());
-        return pids;
-    }
-
-    @Override
-    public OptionalLong replicatorPid() {
-        return OptionalLong.of(reference.pid());
-    }
-
-    @Override
-    public boolean linkAlive() {
-        return reference.isAlive() && source.isAlive() && target.isAlive();
-    }
-
-    @Override
-    public String diagnostics() {
-        return "reference " + reference.exitDescription() + ", log " + reference.log();
-    }
-
-    @Override
-    public void close() {
-        reference.close();
-        source.close();
-        target.close();
     }
 }

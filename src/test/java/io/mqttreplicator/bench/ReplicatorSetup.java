@@ -3,42 +3,22 @@ package io.mqttreplicator.bench;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * Setup R: brokers A1 and B1 with the replicator between them. Stream loads: one stream rule for {@code bench/#}
  * subscribed only on A1 (like-for-like with the bridge's {@code out} direction). The state load: one state rule for
  * {@code bench/state/#} subscribed on both brokers, as a multi-master state replication runs.
  */
-final class ReplicatorSetup implements Setup {
+final class ReplicatorSetup {
 
-    private final BrokerProcess source;
-    private final BrokerProcess target;
-    private final ReplicatorProcess replicator;
-
-    private ReplicatorSetup(BrokerProcess source, BrokerProcess target, ReplicatorProcess replicator) {
-        this.source = source;
-        this.target = target;
-        this.replicator = replicator;
+    private ReplicatorSetup() {
     }
 
-    static ReplicatorSetup start(BenchOptions options, Load load, Path dir, String logName) {
-        BrokerProcess source = BrokerProcess.start(options.mosquitto(), "A1", dir, options.brokerLimits(), Optional.empty());
-        BrokerProcess target = null;
-        try {
-            target = BrokerProcess.start(options.mosquitto(), "B1", dir, options.brokerLimits(), Optional.empty());
-            Map<String, String> env = environment(options, load, source.port(), target.port());
-            ReplicatorProcess replicator = ReplicatorProcess.start(options.java(), options.jar(),
-                    options.replicatorJvmOptions(), env, dir.resolve(logName));
-            return new ReplicatorSetup(source, target, replicator);
-        } catch (RuntimeException e) {
-            source.close();
-            if (target != null) {
-                target.close();
-            }
-            throw e;
-        }
+    static LinkProcessSetup start(BenchOptions options, Load load, Path dir, String logName) {
+        return LinkProcessSetup.start(options, dir, "R", "replicator", "A1", "B1",
+                (sourcePort, targetPort) -> ReplicatorProcess.start(options.java(), options.jar(),
+                        options.replicatorJvmOptions(), environment(options, load, sourcePort, targetPort),
+                        dir.resolve(logName)));
     }
 
     /** The MQTT_Replicator contract: nothing but environment variables; {@code --replicator-env} last. */
@@ -66,55 +46,5 @@ final class ReplicatorSetup implements Setup {
         }
         env.put("MQTTREP_MERGE_FREQUENCY", "10");
         return env;
-    }
-
-    Path log() {
-        return replicator.log();
-    }
-
-    @Override
-    public String name() {
-        return "R";
-    }
-
-    @Override
-    public int sourcePort() {
-        return source.port();
-    }
-
-    @Override
-    public int targetPort() {
-        return target.port();
-    }
-
-    @Override
-    public Map<String, Long> measuredProcesses() {
-        Map<String, Long> pids = new LinkedHashMap<>();
-        pids.put("replicator", replicator.pid());
-        pids.put("A1", source.pid());
-        pids.put("B1", target.pid());
-        return pids;
-    }
-
-    @Override
-    public OptionalLong replicatorPid() {
-        return OptionalLong.of(replicator.pid());
-    }
-
-    @Override
-    public boolean linkAlive() {
-        return replicator.isAlive() && source.isAlive() && target.isAlive();
-    }
-
-    @Override
-    public String diagnostics() {
-        return "replicator " + replicator.exitDescription() + ", log " + replicator.log();
-    }
-
-    @Override
-    public void close() {
-        replicator.close();
-        source.close();
-        target.close();
     }
 }

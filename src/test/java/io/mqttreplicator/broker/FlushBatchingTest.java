@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,22 +48,21 @@ class FlushBatchingTest {
                 .serverHost("127.0.0.1").serverPort(broker.port())
                 .executorConfig(ProtocolClient.EXECUTOR_CONFIG)
                 .addConnectedListener(context -> (first.isDone() ? second : first).complete(installed(context)));
+        Supplier<CompletableFuture<?>> connect;
+        Supplier<CompletableFuture<?>> disconnect;
         if (protocolVersion == 4) {
             var client = builder.useMqttVersion3().buildAsync();
-            client.connect().get(10, TimeUnit.SECONDS);
-            assertInstalled(first.get(10, TimeUnit.SECONDS));
-            client.disconnect().get(10, TimeUnit.SECONDS);
-            client.connect().get(10, TimeUnit.SECONDS);
-            assertInstalled(second.get(10, TimeUnit.SECONDS));
-            client.disconnect().get(10, TimeUnit.SECONDS);
+            connect = client::connect;
+            disconnect = client::disconnect;
         } else {
             var client = builder.useMqttVersion5().buildAsync();
-            client.connect().get(10, TimeUnit.SECONDS);
-            assertInstalled(first.get(10, TimeUnit.SECONDS));
-            client.disconnect().get(10, TimeUnit.SECONDS);
-            client.connect().get(10, TimeUnit.SECONDS);
-            assertInstalled(second.get(10, TimeUnit.SECONDS));
-            client.disconnect().get(10, TimeUnit.SECONDS);
+            connect = client::connect;
+            disconnect = client::disconnect;
+        }
+        for (CompletableFuture<Installed> connection : List.of(first, second)) {
+            connect.get().get(10, TimeUnit.SECONDS);
+            assertInstalled(connection.get(10, TimeUnit.SECONDS));
+            disconnect.get().get(10, TimeUnit.SECONDS);
         }
         assertThat(second.get().channel()).as("a new connection").isNotSameAs(first.get().channel());
     }
