@@ -178,7 +178,7 @@ final class InboundStream implements Flow.Publisher<Message<BrokerMessage>>, Flo
         if (emitted != 0) {
             delivered += emitted;
             if (requested != Long.MAX_VALUE) {
-                requested = downstream.requested.addAndGet(-emitted);
+                downstream.requested.addAndGet(-emitted);
             }
         }
         org.reactivestreams.Subscription subscription = upstream;

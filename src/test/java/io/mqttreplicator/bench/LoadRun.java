@@ -202,11 +202,10 @@ final class LoadRun {
         try (Stream<Path> files = Files.list(runDir)) {
             for (Path log : files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
                 String broker = log.getFileName().toString().replace(".log", "");
-                for (String line : Files.readAllLines(log, StandardCharsets.ISO_8859_1)) {
-                    int at = line.indexOf(DROPPED);
-                    if (at >= 0) {
-                        drops.add(broker + " dropped outgoing messages for " + line.substring(at + DROPPED.length()).replaceAll("\\.$", ""));
-                    }
+                try (Stream<String> lines = Files.lines(log, StandardCharsets.ISO_8859_1)) {
+                    lines.filter(line -> line.contains(DROPPED))
+                            .map(line -> line.substring(line.indexOf(DROPPED) + DROPPED.length()).replaceAll("\\.$", ""))
+                            .forEach(client -> drops.add(broker + " dropped outgoing messages for " + client));
                 }
             }
         }

@@ -17,15 +17,19 @@ final class ProcessStats {
     /** utime + stime in seconds, or NaN when the process is gone. */
     static double cpuSeconds(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // the command name (field 2) may contain spaces: count fields after its closing parenthesis
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            long utime = Long.parseLong(fields[11]);
-            long stime = Long.parseLong(fields[12]);
-            return (utime + stime) / (double) CLOCK_TICKS;
+            return cpuSeconds(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         }
+    }
+
+    /** utime + stime in seconds from the text of a {@code /proc/<pid>/stat} or {@code /proc/<pid>/task/<tid>/stat}. */
+    static double cpuSeconds(String stat) {
+        // the command name (field 2) may contain spaces: count fields after its closing parenthesis
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        long utime = Long.parseLong(fields[11]);
+        long stime = Long.parseLong(fields[12]);
+        return (utime + stime) / (double) CLOCK_TICKS;
     }
 
     static Map<String, Double> cpuSeconds(Map<String, Long> pids) {

@@ -20,7 +20,7 @@ final class ThreadCpu {
     private ThreadCpu() {
     }
 
-    /** Seconds per thread group, largest first; empty when the process is gone. */
+    /** Seconds per thread group; empty when the process is gone. */
     static Map<String, Double> byGroup(long pid) {
         Map<String, Double> groups = new LinkedHashMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
@@ -32,19 +32,12 @@ final class ThreadCpu {
                     continue; // the thread ended meanwhile
                 }
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-                double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12]))
-                        / (double) ProcessStats.clockTicks();
-                groups.merge(name.replaceAll("[-#0-9]+$", ""), seconds, Double::sum);
+                groups.merge(name.replaceAll("[-#0-9]+$", ""), ProcessStats.cpuSeconds(stat), Double::sum);
             }
         } catch (IOException | RuntimeException e) {
             return Map.of();
         }
-        List<Map.Entry<String, Double>> sorted = new ArrayList<>(groups.entrySet());
-        sorted.sort(Map.Entry.<String, Double>comparingByValue().reversed());
-        Map<String, Double> result = new LinkedHashMap<>();
-        sorted.forEach(entry -> result.put(entry.getKey(), entry.getValue()));
-        return result;
+        return groups;
     }
 
     /** What each group used between two readings, largest first. */
