@@ -38,13 +38,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
@@ -115,9 +113,12 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private final InboundMessage.Redelivery redelivery = this::nacked;
     private final ReconnectBackoff backoff;
     private final List<Consumer<ConnectionEvent>> listeners = new CopyOnWriteArrayList<>();
-    /** By publish order, so the first is the oldest unacknowledged. */
-    private final ConcurrentSkipListMap<Long, PendingPublish> inFlight = new ConcurrentSkipListMap<>();
-    private final AtomicLong publishOrder = new AtomicLong();
+    /**
+     * In publish order, so the head is the oldest unacknowledged. Brokers acknowledge in publish
+     * order, so a completed publish is found at the head; a QoS 0 one, complete once written, is
+     * found behind the QoS 1 and 2 ones still waiting, at most the caller's in-flight window.
+     */
+    private final Queue<PendingPublish> inFlight = new ConcurrentLinkedQueue<>();
     /** Publishes the client dropped with the session given up for a poison publish, to send again. */
     private final Queue<PendingPublish> toRepublish = new ConcurrentLinkedQueue<>();
     private final Queue<InboundMessage> nackedMessages = new ConcurrentLinkedQueue<>();
@@ -285,8 +286,8 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     }
 
     private CompletableFuture<Void> send(BrokerMessage message, int qos) {
-        PendingPublish pending = new PendingPublish(publishOrder.incrementAndGet(), message, qos);
-        inFlight.put(pending.order, pending);
+        PendingPublish pending = new PendingPublish(message, qos);
+        inFlight.add(pending);
         if (closing) {
             // close() may have failed the in-flight publishes before this one was added
             pending.accept(null, new BrokerChannelClosedException(name));
@@ -468,7 +469,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             return;
         }
         inbound.close();
-        for (PendingPublish pending : inFlight.values()) {
+        for (PendingPublish pending : inFlight) {
             pending.accept(null, new BrokerChannelClosedException(name));
         }
         toRepublish.clear();
@@ -641,8 +642,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
      * connections in a row ended with the same oldest unacknowledged publish, else null.
      */
     private PendingPublish poisonPublish(boolean shortLived) {
-        Map.Entry<Long, PendingPublish> oldest = inFlight.firstEntry();
-        PendingPublish head = oldest == null ? null : oldest.getValue();
+        PendingPublish head = inFlight.peek();
         if (!shortLived || head == null) {
             suspect = null;
             suspectStrikes = 0;
@@ -830,13 +830,11 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
      * again when the client dropped it with a session given up for another publish.
      */
     private final class PendingPublish extends CompletableFuture<Void> implements BiConsumer<Object, Throwable> {
-        private final long order;
         private final BrokerMessage message;
         private final int qos;
         private volatile boolean poisoned;
 
-        PendingPublish(long order, BrokerMessage message, int qos) {
-            this.order = order;
+        PendingPublish(BrokerMessage message, int qos) {
             this.message = message;
             this.qos = qos;
         }
@@ -848,7 +846,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
                 republishDropped();
                 return;
             }
-            inFlight.remove(order);
+            inFlight.remove(this);
             if (error == null) {
                 complete(null);
             } else if (poisoned) {

@@ -6,6 +6,7 @@ import static io.mqttreplicator.metrics.MeterNames.REPLICATION;
 import static io.mqttreplicator.metrics.MeterNames.RULE;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,12 +17,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * The meters of one replication, fed by its engine. A counter is registered the first time its
+ * The meters of one replication, fed by its engine. A count is registered the first time its
  * (broker, rule, reason) occurs and kept in a map from then on, so a message costs two map lookups
- * and an increment. Every meter registered is remembered, to be removed with the replication.
+ * and a {@link LongAdder} increment. Every meter registered is remembered, to be removed with the replication.
  */
 final class ReplicationMeters implements EngineListener {
 
@@ -179,65 +181,90 @@ final class ReplicationMeters implements EngineListener {
         return meter;
     }
 
-    /** The counters of one (broker, rule), each registered on first use. */
+    /**
+     * The counts of one (broker, rule), each registered on first use. A message only adds to a
+     * {@link LongAdder}; the registry reads it at each scrape through a {@link FunctionCounter}, so
+     * the hot path does not go through the composite registry's dispatch to its children.
+     */
     private final class BrokerRuleCounters {
         private final String broker;
         private final String rule;
-        private volatile Counter received;
-        private volatile Counter forwarded;
-        private volatile Counter publishFailures;
-        private final AtomicReferenceArray<Counter> dropped = new AtomicReferenceArray<>(REASONS.length);
+        private volatile LongAdder received;
+        private volatile LongAdder forwarded;
+        private volatile LongAdder publishFailures;
+        private final AtomicReferenceArray<LongAdder> dropped = new AtomicReferenceArray<>(REASONS.length);
 
         BrokerRuleCounters(String broker, String rule) {
             this.broker = broker;
             this.rule = rule;
         }
 
-        Counter received() {
-            Counter counter = received;
-            if (counter == null) {
-                counter = counter(MeterNames.MESSAGES_RECEIVED, "Messages received from the broker");
-                received = counter;
+        LongAdder received() {
+            LongAdder count = received;
+            if (count == null) {
+                synchronized (this) {
+                    count = received;
+                    if (count == null) {
+                        count = count(MeterNames.MESSAGES_RECEIVED, "Messages received from the broker");
+                        received = count;
+                    }
+                }
             }
-            return counter;
+            return count;
         }
 
-        Counter forwarded() {
-            Counter counter = forwarded;
-            if (counter == null) {
-                counter = counter(MeterNames.MESSAGES_FORWARDED, "Publishes issued to the broker");
-                forwarded = counter;
+        LongAdder forwarded() {
+            LongAdder count = forwarded;
+            if (count == null) {
+                synchronized (this) {
+                    count = forwarded;
+                    if (count == null) {
+                        count = count(MeterNames.MESSAGES_FORWARDED, "Publishes issued to the broker");
+                        forwarded = count;
+                    }
+                }
             }
-            return counter;
+            return count;
         }
 
-        Counter publishFailures() {
-            Counter counter = publishFailures;
-            if (counter == null) {
-                counter = counter(MeterNames.PUBLISH_FAILURES, "Publishes to the broker that failed");
-                publishFailures = counter;
+        LongAdder publishFailures() {
+            LongAdder count = publishFailures;
+            if (count == null) {
+                synchronized (this) {
+                    count = publishFailures;
+                    if (count == null) {
+                        count = count(MeterNames.PUBLISH_FAILURES, "Publishes to the broker that failed");
+                        publishFailures = count;
+                    }
+                }
             }
-            return counter;
+            return count;
         }
 
-        Counter dropped(DropReason reason) {
-            Counter counter = dropped.get(reason.ordinal());
-            if (counter == null) {
-                // racing threads get the same counter from the registry
-                counter = track(Counter.builder(MeterNames.MESSAGES_DROPPED)
-                        .description("Messages not forwarded, by reason")
-                        .tags(REPLICATION, replication, BROKER, broker, RULE, rule, REASON, MeterNames.reason(reason))
-                        .register(registry));
-                dropped.set(reason.ordinal(), counter);
+        LongAdder dropped(DropReason reason) {
+            LongAdder count = dropped.get(reason.ordinal());
+            if (count == null) {
+                synchronized (this) {
+                    count = dropped.get(reason.ordinal());
+                    if (count == null) {
+                        count = count(MeterNames.MESSAGES_DROPPED, "Messages not forwarded, by reason",
+                                REASON, MeterNames.reason(reason));
+                        dropped.set(reason.ordinal(), count);
+                    }
+                }
             }
-            return counter;
+            return count;
         }
 
-        private Counter counter(String name, String description) {
-            return track(Counter.builder(name)
+        /** Registered once per (broker, rule) and name under the lock: a second registration would read another adder. */
+        private LongAdder count(String name, String description, String... extraTags) {
+            LongAdder count = new LongAdder();
+            track(FunctionCounter.builder(name, count, LongAdder::doubleValue)
                     .description(description)
                     .tags(REPLICATION, replication, BROKER, broker, RULE, rule)
+                    .tags(extraTags)
                     .register(registry));
+            return count;
         }
     }
 }

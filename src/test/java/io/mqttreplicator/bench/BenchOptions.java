@@ -45,10 +45,15 @@ record BenchOptions(
         String node) {
 
     /**
-     * The JVM options of the container image (src/main/docker/Dockerfile.jvm), with the heap run-java.sh gives the
-     * Deployment's 512 MiB memory limit (JAVA_MAX_MEM_RATIO=50): the replicator as shipped.
+     * The replicator as shipped: the JVM options the image's run-java.sh starts it with in the Deployment
+     * (src/main/docker/Dockerfile.jvm, k8s/04-deployment.yaml). {@code -XX:MaxRAM} stands for the 512 MiB memory
+     * limit the JVM reads in the container, so that the heap's bounds come from the same percentages; the free
+     * ratios, GC time ratio and size policy weight are run-java.sh's own defaults. {@code ImageJvmOptionsTest}
+     * keeps this in line with the image and the Deployment.
      */
-    static final String IMAGE_JVM_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx256m";
+    static final String IMAGE_JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=50.0 -XX:+UseSerialGC"
+            + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90"
+            + " -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -XX:InitialRAMPercentage=25";
 
     static final String USAGE = """
             ReplicationBenchmark: the replicator (R) against a Mosquitto bridge (M), same load, same brokers' settings,
@@ -80,8 +85,9 @@ record BenchOptions(
               --run-timeout S         a run ends after S seconds whatever happened (default 300)
               --idle-timeout S        a run ends S seconds after the last arrival once publishing is over (default 10)
               --ready-timeout S       how long the link may take to come up (default 90)
-              --replicator-jvm-opts "..."   JVM options of the replicator process (default: the image's,
-                                      with the Deployment's heap: "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx256m")
+              --replicator-jvm-opts "..."   JVM options of the replicator process (default: what the image's run-java.sh
+                                      gives the Deployment, its 512 MiB limit as -XX:MaxRAM=512m: a 256 MiB heap
+                                      starting at 128 MiB, the serial collector, C1 only)
               --replicator-env K=V    extra environment variable for the replicator, R only (repeatable)
               --java PATH             java for the replicator (default: the running JVM's)
               --mosquitto PATH        (default /usr/sbin/mosquitto)

@@ -6,8 +6,14 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mqttreplicator.engine.EngineListener;
 import io.mqttreplicator.engine.EngineListener.DropReason;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -27,16 +33,45 @@ class ReplicationMetersTest {
         }
 
         assertThat(added).hasValue(2);
-        assertThat(registry.get(MeterNames.MESSAGES_RECEIVED).tags("replication", "r", "broker", "a", "rule", "events").counter().count())
+        assertThat(registry.get(MeterNames.MESSAGES_RECEIVED).tags("replication", "r", "broker", "a", "rule", "events").functionCounter().count())
                 .isEqualTo(1000);
-        assertThat(registry.get(MeterNames.MESSAGES_DROPPED).tags("broker", "b", "reason", "echo").counter().count()).isEqualTo(1000);
+        assertThat(registry.get(MeterNames.MESSAGES_DROPPED).tags("broker", "b", "reason", "echo").functionCounter().count()).isEqualTo(1000);
+    }
+
+    @Test
+    void threadsCountingFirstAtOnceAllCountOnOneRegisteredCounter() throws Exception {
+        int threads = 4;
+        int each = 10_000;
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> counting = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                counting.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < each; i++) {
+                        meters.forwarded("a", "events");
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> done : counting) {
+                done.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(registry.find(MeterNames.MESSAGES_FORWARDED).meters()).hasSize(1);
+        assertThat(registry.get(MeterNames.MESSAGES_FORWARDED).functionCounter().count()).isEqualTo(threads * each);
     }
 
     @Test
     void messagesNoRuleMatchesAreTaggedWithAReservedRuleName() {
         meters.dropped("a", EngineListener.NO_RULE, DropReason.IGNORED);
 
-        assertThat(registry.get(MeterNames.MESSAGES_DROPPED).tags("rule", MeterNames.NO_RULE, "reason", "ignored").counter().count())
+        assertThat(registry.get(MeterNames.MESSAGES_DROPPED).tags("rule", MeterNames.NO_RULE, "reason", "ignored").functionCounter().count())
                 .isEqualTo(1);
     }
 
@@ -55,7 +90,7 @@ class ReplicationMetersTest {
         assertThat(tags("broker")).containsOnly("a");
         assertThat(tags("rule")).containsOnly("events", MeterNames.NO_RULE);
         meters.received("b", "events");
-        assertThat(registry.get(MeterNames.MESSAGES_RECEIVED).tags("broker", "b").counter().count())
+        assertThat(registry.get(MeterNames.MESSAGES_RECEIVED).tags("broker", "b").functionCounter().count())
                 .as("counted again from zero").isEqualTo(1);
     }
 
