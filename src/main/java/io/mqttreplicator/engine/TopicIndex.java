@@ -7,8 +7,11 @@ import java.util.function.Predicate;
 
 /**
  * The state table's topics by name: open addressing with linear probing over an array of the
- * states themselves. A {@link java.util.HashMap} adds a 32-byte node per topic, a fifth of what a
- * topic costs besides its name and payload; here a topic costs one array slot (4 to 8 bytes).
+ * states themselves, and beside it an array of their topics' spread hash codes. A
+ * {@link java.util.HashMap} adds a 32-byte node per topic, a fifth of what a topic costs besides
+ * its name and payload; here a topic costs one slot and its hash (8 to 12 bytes). A probe compares
+ * the hashes first, so passing a slot reads neither the state nor its topic: a new topic, looked up
+ * before it is added, walks its probe run in the two arrays only.
  * Not thread-safe: the state table's monitor guards it.
  */
 final class TopicIndex {
@@ -16,6 +19,8 @@ final class TopicIndex {
     private static final int MIN_CAPACITY = 16;
 
     private TopicState[] slots = new TopicState[MIN_CAPACITY];
+    /** {@link #hash} of the topic in the same slot of {@link #slots}. */
+    private int[] hashes = new int[MIN_CAPACITY];
     private int size;
 
     int size() {
@@ -24,10 +29,12 @@ final class TopicIndex {
 
     TopicState get(String topic) {
         TopicState[] table = slots;
+        int[] tableHashes = hashes;
         int mask = table.length - 1;
-        for (int i = home(topic, mask); ; i = (i + 1) & mask) {
+        int hash = hash(topic);
+        for (int i = hash & mask; ; i = (i + 1) & mask) {
             TopicState state = table[i];
-            if (state == null || state.topic.equals(topic)) {
+            if (state == null || (tableHashes[i] == hash && state.topic.equals(topic))) {
                 return state;
             }
         }
@@ -38,7 +45,7 @@ final class TopicIndex {
         if ((size + 1) * 4L > slots.length * 3L) {
             resize(slots.length * 2);
         }
-        place(slots, state);
+        place(slots, hashes, state, hash(state.topic));
         size++;
     }
 
@@ -60,17 +67,19 @@ final class TopicIndex {
 
     private void delete(TopicState state) {
         TopicState[] table = slots;
+        int[] tableHashes = hashes;
         int mask = table.length - 1;
-        int gap = home(state.topic, mask);
+        int gap = hash(state.topic) & mask;
         while (table[gap] != state) {
             gap = (gap + 1) & mask;
         }
         // Backward shift: move later members of the probe run into the gap, so lookups that
         // stop at the first empty slot still find them.
         for (int i = (gap + 1) & mask; table[i] != null; i = (i + 1) & mask) {
-            int wanted = home(table[i].topic, mask);
+            int wanted = tableHashes[i] & mask;
             if (((i - wanted) & mask) >= ((i - gap) & mask)) {
                 table[gap] = table[i];
+                tableHashes[gap] = tableHashes[i];
                 gap = i;
             }
         }
@@ -80,26 +89,29 @@ final class TopicIndex {
 
     private void resize(int capacity) {
         TopicState[] old = slots;
+        int[] oldHashes = hashes;
         slots = new TopicState[capacity];
-        for (TopicState state : old) {
-            if (state != null) {
-                place(slots, state);
+        hashes = new int[capacity];
+        for (int i = 0; i < old.length; i++) {
+            if (old[i] != null) {
+                place(slots, hashes, old[i], oldHashes[i]);
             }
         }
     }
 
-    private static void place(TopicState[] table, TopicState state) {
+    private static void place(TopicState[] table, int[] tableHashes, TopicState state, int hash) {
         int mask = table.length - 1;
-        int i = home(state.topic, mask);
+        int i = hash & mask;
         while (table[i] != null) {
             i = (i + 1) & mask;
         }
         table[i] = state;
+        tableHashes[i] = hash;
     }
 
     /** Spreads String hash codes, which differ only in their low bits for topics like {@code a/1}, {@code a/2}. */
-    private static int home(String topic, int mask) {
+    private static int hash(String topic) {
         int h = topic.hashCode() * 0x9E3779B9;
-        return (h ^ (h >>> 16)) & mask;
+        return h ^ (h >>> 16);
     }
 }
