@@ -187,12 +187,14 @@ final class ReplicationMeters implements EngineListener {
      * the hot path does not go through the composite registry's dispatch to its children.
      */
     private final class BrokerRuleCounters {
+        private static final int RECEIVED = 0;
+        private static final int FORWARDED = 1;
+        private static final int PUBLISH_FAILURES = 2;
+        private static final int DROPPED = 3; // then one per reason
+
         private final String broker;
         private final String rule;
-        private volatile LongAdder received;
-        private volatile LongAdder forwarded;
-        private volatile LongAdder publishFailures;
-        private final AtomicReferenceArray<LongAdder> dropped = new AtomicReferenceArray<>(REASONS.length);
+        private final AtomicReferenceArray<LongAdder> counts = new AtomicReferenceArray<>(DROPPED + REASONS.length);
 
         BrokerRuleCounters(String broker, String rule) {
             this.broker = broker;
@@ -200,70 +202,43 @@ final class ReplicationMeters implements EngineListener {
         }
 
         LongAdder received() {
-            LongAdder count = received;
-            if (count == null) {
-                synchronized (this) {
-                    count = received;
-                    if (count == null) {
-                        count = count(MeterNames.MESSAGES_RECEIVED, "Messages received from the broker");
-                        received = count;
-                    }
-                }
-            }
-            return count;
+            return count(RECEIVED, MeterNames.MESSAGES_RECEIVED, "Messages received from the broker", null);
         }
 
         LongAdder forwarded() {
-            LongAdder count = forwarded;
-            if (count == null) {
-                synchronized (this) {
-                    count = forwarded;
-                    if (count == null) {
-                        count = count(MeterNames.MESSAGES_FORWARDED, "Publishes issued to the broker");
-                        forwarded = count;
-                    }
-                }
-            }
-            return count;
+            return count(FORWARDED, MeterNames.MESSAGES_FORWARDED, "Publishes issued to the broker", null);
         }
 
         LongAdder publishFailures() {
-            LongAdder count = publishFailures;
-            if (count == null) {
-                synchronized (this) {
-                    count = publishFailures;
-                    if (count == null) {
-                        count = count(MeterNames.PUBLISH_FAILURES, "Publishes to the broker that failed");
-                        publishFailures = count;
-                    }
-                }
-            }
-            return count;
+            return count(PUBLISH_FAILURES, MeterNames.PUBLISH_FAILURES, "Publishes to the broker that failed", null);
         }
 
         LongAdder dropped(DropReason reason) {
-            LongAdder count = dropped.get(reason.ordinal());
+            return count(DROPPED + reason.ordinal(), MeterNames.MESSAGES_DROPPED, "Messages not forwarded, by reason", reason);
+        }
+
+        /**
+         * The count in {@code slot}, registered on first use. Under the lock: a second registration
+         * of the same meter would return the first one, reading another adder than the one counted.
+         */
+        private LongAdder count(int slot, String name, String description, DropReason reason) {
+            LongAdder count = counts.get(slot);
             if (count == null) {
                 synchronized (this) {
-                    count = dropped.get(reason.ordinal());
+                    count = counts.get(slot);
                     if (count == null) {
-                        count = count(MeterNames.MESSAGES_DROPPED, "Messages not forwarded, by reason",
-                                REASON, MeterNames.reason(reason));
-                        dropped.set(reason.ordinal(), count);
+                        count = new LongAdder();
+                        FunctionCounter.Builder<LongAdder> meter = FunctionCounter.builder(name, count, LongAdder::doubleValue)
+                                .description(description)
+                                .tags(REPLICATION, replication, BROKER, broker, RULE, rule);
+                        if (reason != null) {
+                            meter.tag(REASON, MeterNames.reason(reason));
+                        }
+                        track(meter.register(registry));
+                        counts.set(slot, count);
                     }
                 }
             }
-            return count;
-        }
-
-        /** Registered once per (broker, rule) and name under the lock: a second registration would read another adder. */
-        private LongAdder count(String name, String description, String... extraTags) {
-            LongAdder count = new LongAdder();
-            track(FunctionCounter.builder(name, count, LongAdder::doubleValue)
-                    .description(description)
-                    .tags(REPLICATION, replication, BROKER, broker, RULE, rule)
-                    .tags(extraTags)
-                    .register(registry));
             return count;
         }
     }
