@@ -124,6 +124,11 @@ final class StateTable {
     private ArrayList<TopicState> dirty = new ArrayList<>();
     private final ArrayDeque<TopicState>[] deferred;
     private long sequence;
+    /**
+     * Whether some topic may hold a deletion (an empty value). Without one, and without a rule
+     * with a TTL, a sweep has nothing to find and does not walk the table.
+     */
+    private boolean mayHoldDeletions;
 
     StateTable(String[] brokers, int[] maxQos, boolean[] echoes, Routes routes, RandomGenerator random) {
         this.brokers = brokers;
@@ -166,7 +171,7 @@ final class StateTable {
         } else {
             state.meta[broker] = ++sequence << FLAG_BITS | FRESH | (message.retain() ? REPLAY : 0);
         }
-        state.held[broker] = payload.length == 0 ? EMPTY : payload;
+        hold(state, broker, payload);
         state.meta[seenAt] = fingerprint;
         markDirty(state);
         return Outcome.CHANGED;
@@ -197,7 +202,7 @@ final class StateTable {
         if (held != null && (state.meta[broker] & FRESH) != 0) {
             overwritten.computeIfAbsent(state, ignored -> new ArrayList<>(1)).add(new Overwritten(broker, held, state.meta[broker]));
         }
-        state.held[broker] = echo.payload().length == 0 ? EMPTY : echo.payload();
+        hold(state, broker, echo.payload());
         state.meta[broker] = sequence << FLAG_BITS;
         state.meta[brokers.length + broker] = fingerprint;
         markDirty(state);
@@ -346,7 +351,7 @@ final class StateTable {
                 state.deferredTargets |= bit;
                 continue;
             }
-            state.held[target] = value;
+            hold(state, target, value);
             state.meta[target] = (winnerMeta >>> FLAG_BITS) << FLAG_BITS | PUBLISHED;
             int copies = echoes[target] ? routes.subscriptionsMatching(target, state.topic) : 0;
             if (copies == 0) {
@@ -364,6 +369,10 @@ final class StateTable {
      * {@code tombstoneRetentionNanos}.
      */
     synchronized void sweep(long now, long tombstoneRetentionNanos, List<Outgoing> out) {
+        if (!mayHoldDeletions && !holdsTopicsWithTtl()) {
+            return;
+        }
+        boolean[] deletionsLeft = {false};
         topics.removeIf(state -> {
             long quiet = now - state.lastTraffic;
             Route route = state.route;
@@ -381,8 +390,37 @@ final class StateTable {
                 topicsByRoute.get(route)[0]--;
                 return true;
             }
+            deletionsLeft[0] |= holdsDeletion(state);
             return false;
         });
+        mayHoldDeletions = deletionsLeft[0];
+    }
+
+    private void hold(TopicState state, int broker, byte[] value) {
+        if (value.length == 0) {
+            state.held[broker] = EMPTY;
+            mayHoldDeletions = true;
+        } else {
+            state.held[broker] = value;
+        }
+    }
+
+    private boolean holdsTopicsWithTtl() {
+        for (Map.Entry<Route, int[]> byRoute : topicsByRoute.entrySet()) {
+            if (byRoute.getKey().ttlNanos > 0 && byRoute.getValue()[0] > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean holdsDeletion(TopicState state) {
+        for (byte[] value : state.held) {
+            if (value != null && value.length == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean deletedEverywhere(TopicState state) {

@@ -347,6 +347,32 @@ class StateReplicationTest {
     }
 
     @Test
+    void tombstonesAreForgottenAfterTheRetentionAlsoWhenASweepFoundThemYoung() {
+        start(Rules.state("s", "s/#").retain().build(), "a", "b");
+        write("a", "s/1", "one");
+        write("a", "s/2", "two");
+        fixture.tick();
+        delete("a", "s/1");
+        fixture.tick();
+        fixture.advance(Duration.ofSeconds(2));
+        fixture.tick(); // a sweep that keeps the young tombstone
+        fixture.advance(Duration.ofMinutes(61));
+        fixture.tick();
+        assertThat(fixture.listener.cachedTopics.get()).as("s/1 forgotten, s/2 kept").isEqualTo(1);
+
+        delete("a", "s/2");
+        fixture.tick();
+        fixture.advance(Duration.ofSeconds(2));
+        fixture.tick();
+        fixture.advance(Duration.ofMinutes(61));
+        fixture.tick();
+
+        assertThat(fixture.listener.cachedTopics.get()).isZero();
+        assertEverywhere("s/1", null);
+        assertEverywhere("s/2", null);
+    }
+
+    @Test
     void afterARestartAQueuedLiveDeletionBeatsAReplayedOldValue() {
         start(Rules.state("s", "s/#").retain().build(), "a", "b");
         write("a", TOPIC, "old");
