@@ -23,6 +23,7 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCo
 import io.mqttreplicator.engine.BrokerEndpoint;
 import io.mqttreplicator.engine.BrokerMessage;
 import io.mqttreplicator.engine.Subscription;
+import io.netty.channel.Channel;
 import io.smallrye.mutiny.Multi;
 import java.security.cert.CertificateException;
 import java.time.Duration;
@@ -121,7 +122,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private final Queue<PendingPublish> inFlight = new ConcurrentLinkedQueue<>();
     /** Publishes the client dropped with the session given up for a poison publish, to send again. */
     private final Queue<PendingPublish> toRepublish = new ConcurrentLinkedQueue<>();
-    private final Queue<InboundMessage> nackedMessages = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean redeliveryRequested = new AtomicBoolean();
     /**
      * Done at the first connection. Until then the client has nobody taking publishes: its
@@ -139,6 +139,8 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private boolean started; // lifecycleLock
     private volatile boolean closing;
     private volatile CompletableFuture<Void> reconnectGate;
+    /** The current connection's receive path; null before the first connection. */
+    private volatile PublishReceiver receiver;
     /** Counts connections; a message remembers the one it arrived on. */
     private volatile long connection;
     private volatile int addressIndex;
@@ -190,10 +192,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
                 Optional.empty(), Instant.now());
         this.client = ProtocolClient.create(settings, transports.get(0), this::onConnected, this::onDisconnected);
         this.inbound = new InboundStream(name);
-        // Before any connection: right after CONNACK a persistent session delivers its queued
-        // messages, and the client acknowledges at once every message no flow takes.
-        client.publishes((message, acknowledgement) ->
-                new InboundMessage(message, acknowledgement, redelivery, connection)).subscribe(inbound);
         this.inboundMulti = Multi.createFrom().publisher(inbound);
     }
 
@@ -294,6 +292,10 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             return pending;
         }
         client.publish(message, qos).whenComplete(pending);
+        PublishReceiver current = receiver;
+        if (current != null && qos > 0) {
+            current.ownPublishSent();
+        }
         return pending;
     }
 
@@ -473,7 +475,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             pending.accept(null, new BrokerChannelClosedException(name));
         }
         toRepublish.clear();
-        nackedMessages.clear();
         setStatus(ConnectionState.DISCONNECTED, addressIndex, null);
         firstAddressProbe.stop();
         LOG.infof("Broker '%s': channel closed", name);
@@ -481,7 +482,11 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     }
 
     private void onConnected(MqttClientConnectedContext context) {
-        FlushBatching.install(context);
+        Channel nettyChannel = ClientPipeline.channel(context);
+        FlushBatching.install(nettyChannel);
+        PublishReceiver connectionReceiver = new PublishReceiver(inbound, redelivery, () -> !inFlight.isEmpty(), name);
+        connectionReceiver.install(nettyChannel);
+        receiver = connectionReceiver;
         long current = connection + 1;
         connection = current;
         connectionUp = true;
@@ -506,7 +511,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
                 }
             }
         }
-        releaseNacked(current);
         if (restoringSession && !settings.cleanSession()) {
             // An MQTT 3.1.1 clean session ends with the connection: until a reconnect with clean
             // session false, the next outage would lose what the broker queues meanwhile.
@@ -685,14 +689,17 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         return (addressIndex + 1) % addresses.size();
     }
 
+    /**
+     * A nacked message stays unacknowledged, and so do the ones behind it (acknowledgements keep
+     * the broker's order) until the reconnect that makes the broker send them again.
+     */
     private void nacked(InboundMessage message, Throwable reason) {
-        if (message.getPayload().qos() == 0 || settings.cleanSession() || closing || message.connection != connection) {
-            // nothing to redeliver, or a reconnect since has made the broker redeliver it already
+        if (message.getPayload().qos() == 0 || settings.cleanSession() || closing || !message.receiver.active()) {
+            // nothing to redeliver, or the connection it came on has ended and the broker redelivers it anyway
             message.release();
             return;
         }
         LOG.debugf("Broker '%s': %s nacked: %s", name, message.getPayload(), reason);
-        nackedMessages.add(message);
         if (redeliveryRequested.compareAndSet(false, true)) {
             LOG.infof("Broker '%s': a message was nacked (%s); reconnecting so that the broker redelivers it", name,
                     reason.toString());
@@ -700,24 +707,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
                 client.disconnect();
             }
         }
-    }
-
-    /**
-     * Releases nacked messages of earlier connections in the client: no PUBACK goes out for them
-     * (the client only acknowledges on the connection a message came on), and the messages after
-     * them are no longer held back.
-     */
-    private void releaseNacked(long current) {
-        List<InboundMessage> later = new ArrayList<>();
-        InboundMessage message;
-        while ((message = nackedMessages.poll()) != null) {
-            if (message.connection < current) {
-                message.release();
-            } else {
-                later.add(message);
-            }
-        }
-        nackedMessages.addAll(later);
     }
 
     private void setStatus(ConnectionState state, int address, String error) {

@@ -7,7 +7,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * itself. The client's outgoing QoS handler queues in a JCTools SpscUnboundedAtomicArrayQueue,
  * whose producer and consumer indices are moved by AtomicLongFieldUpdaters; an updater finds its
  * field by reflection, so the classes declaring those fields are registered here. So is the
- * MQTT 3.1.1 configuration view, whose private field {@link FlushBatching} reads.
+ * MQTT 3.1.1 configuration view, whose private field {@link ClientPipeline} reads.
  *
  * <p>The client's static initialisers choose epoll or NIO and create RxJava's schedulers, which
  * start threads: its classes are initialised at run time instead

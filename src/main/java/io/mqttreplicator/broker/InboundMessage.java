@@ -10,9 +10,10 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 /**
- * A message received from a broker. {@link #ack()} acknowledges it to the broker (PUBACK or PUBREC
- * once every earlier message is acknowledged too: the client keeps MQTT's order);
- * {@link #nack(Throwable)} asks the channel to have it redelivered. The first of the two wins.
+ * A message received from a broker. {@link #ack()} acknowledges it to the broker (PUBACK or PUBREC,
+ * once every message received before it on the same connection is acknowledged too: see
+ * {@link PublishReceiver}); {@link #nack(Throwable)} asks the channel to have it redelivered. The
+ * first of the two wins.
  */
 final class InboundMessage implements Message<BrokerMessage> {
 
@@ -22,21 +23,23 @@ final class InboundMessage implements Message<BrokerMessage> {
     }
 
     private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
+    private static final int PENDING = 0;
+    private static final int ACKED = 1;
+    private static final int NACKED = 2;
     private static final AtomicIntegerFieldUpdater<InboundMessage> SETTLED =
             AtomicIntegerFieldUpdater.newUpdater(InboundMessage.class, "settled");
 
     private final BrokerMessage payload;
-    private final Runnable acknowledgement;
-    private final Redelivery redelivery;
-    /** The channel's connection number this message arrived on. */
-    final long connection;
+    /** The broker's packet identifier, 0 for QoS 0: what the acknowledgement carries back. */
+    final int packetId;
+    /** The connection it arrived on. */
+    final PublishReceiver receiver;
     private volatile int settled;
 
-    InboundMessage(BrokerMessage payload, Runnable acknowledgement, Redelivery redelivery, long connection) {
+    InboundMessage(BrokerMessage payload, int packetId, PublishReceiver receiver) {
         this.payload = payload;
-        this.acknowledgement = acknowledgement;
-        this.redelivery = redelivery;
-        this.connection = connection;
+        this.packetId = packetId;
+        this.receiver = receiver;
     }
 
     @Override
@@ -46,8 +49,8 @@ final class InboundMessage implements Message<BrokerMessage> {
 
     @Override
     public CompletionStage<Void> ack(Metadata metadata) {
-        if (SETTLED.compareAndSet(this, 0, 1)) {
-            acknowledgement.run();
+        if (SETTLED.compareAndSet(this, PENDING, ACKED)) {
+            receiver.acknowledged();
         }
         return DONE;
     }
@@ -57,8 +60,8 @@ final class InboundMessage implements Message<BrokerMessage> {
         if (reason == null) {
             throw new IllegalArgumentException("The reason must not be `null`");
         }
-        if (SETTLED.compareAndSet(this, 0, 1)) {
-            redelivery.nacked(this, reason);
+        if (SETTLED.compareAndSet(this, PENDING, NACKED)) {
+            receiver.nacked(this, reason);
         }
         return DONE;
     }
@@ -73,16 +76,21 @@ final class InboundMessage implements Message<BrokerMessage> {
         return this::nack;
     }
 
+    boolean isAcked() {
+        return settled == ACKED;
+    }
+
     /**
-     * Releases the message in the client after a nack, once the connection it came on is gone: the
-     * client then sends no PUBACK for it, but stops holding back the acknowledgements behind it.
+     * Acknowledges a nacked message after all: when the broker would not redeliver it anyway (QoS 0,
+     * a clean session), so that the messages behind it are not held back.
      */
     void release() {
-        acknowledgement.run();
+        settled = ACKED;
+        receiver.acknowledged();
     }
 
     @Override
     public String toString() {
-        return "InboundMessage[" + payload + ", connection=" + connection + "]";
+        return "InboundMessage[" + payload + ", packetId=" + packetId + "]";
     }
 }

@@ -1,7 +1,6 @@
 package io.mqttreplicator.broker;
 
 import io.mqttreplicator.engine.BrokerMessage;
-import io.reactivex.FlowableSubscriber;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
@@ -9,49 +8,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
 
 /**
- * Bridges the client's one manual-acknowledgement publish flow, subscribed for the channel's whole
- * life, to one downstream subscriber at a time.
- * <p>
- * Why not hand the client's Flowable to each subscriber: cancelling a manual-acknowledgement flow
- * of the HiveMQ client while messages are queued for it leaves them unacknowledged in the client
- * for good, and the client acknowledges in order, so every later PUBACK would be held back
- * (MqttIncomingPublishService#emit drops a cancelled flow without counting its acknowledgement).
- * <p>
- * Demand does not pass through: while a subscriber is there, the upstream is asked for up to
- * {@link #BUFFER} messages beyond those the subscriber took, whatever the subscriber asked for,
- * and they wait here until it asks. The client keeps every delivered QoS 1 and 2 message until it
- * is acknowledged, in order, and on every received message and acknowledgement it walks from the
- * oldest one to the first it has not delivered yet
- * ({@code MqttIncomingPublishService#drain}): were demand passed through, a subscriber that
- * holds its window of unacknowledged messages would make each of those walks as long as the
- * window, which took most of the client's CPU. QoS 1 and 2 messages cost no more memory here
- * than in the client (the broker sends no more than its in-flight limit, at most 65,535,
- * unacknowledged), and QoS 0 messages are held to {@link #BUFFER}: beyond it they wait in the
- * client, which drops the oldest when too many wait. At most {@link #BUFFER} messages wait here
- * when a subscriber cancels; the next subscriber gets them first.
+ * The channel's messages, from its {@link PublishReceiver}s (one per connection, in turn) to one
+ * downstream subscriber at a time. Messages wait here until the subscriber asks for them; how many
+ * can wait is bounded by the receiver's window, which stops reading from the broker when that many
+ * are unacknowledged. When a subscriber cancels, the messages still waiting go to the next one.
  */
-final class InboundStream implements Flow.Publisher<Message<BrokerMessage>>, FlowableSubscriber<InboundMessage> {
-
-    private static final Logger LOG = Logger.getLogger(InboundStream.class);
-    /** MQTT's largest number of unacknowledged QoS 1 and 2 messages (16-bit packet identifiers). */
-    static final int BUFFER = 65_535;
-    /** Upstream requests are made in batches of at least this many, to save requests. */
-    private static final int REQUEST_BATCH = BUFFER / 16;
+final class InboundStream implements Flow.Publisher<Message<BrokerMessage>>, PublishReceiver.Sink {
 
     private final String broker;
     private final Queue<InboundMessage> queue = new ConcurrentLinkedQueue<>();
     private final AtomicReference<Downstream> current = new AtomicReference<>();
     private final AtomicInteger wip = new AtomicInteger();
-    private volatile org.reactivestreams.Subscription upstream;
     private volatile boolean closed;
-    private volatile Throwable failure;
-
-    // only touched inside drain()
-    private long upstreamRequested;
-    private long delivered;
 
     InboundStream(String broker) {
         this.broker = broker;
@@ -89,45 +59,15 @@ final class InboundStream implements Flow.Publisher<Message<BrokerMessage>>, Flo
         subscriber.onError(error);
     }
 
-    /** Completes the current and every later subscriber and lets go of the client's flow. */
+    /** Completes the current and every later subscriber. */
     void close() {
         closed = true;
-        org.reactivestreams.Subscription subscription = upstream;
-        if (subscription != null) {
-            subscription.cancel();
-        }
         drain();
     }
 
     @Override
-    public void onSubscribe(org.reactivestreams.Subscription subscription) {
-        upstream = subscription;
-        if (closed) {
-            subscription.cancel();
-        }
-        drain();
-    }
-
-    @Override
-    public void onNext(InboundMessage message) {
+    public void received(InboundMessage message) {
         queue.offer(message);
-        drain();
-    }
-
-    @Override
-    public void onError(Throwable error) {
-        if (!closed) {
-            LOG.errorf(error, "Inbound flow of broker '%s' ended unexpectedly", broker);
-        }
-        failure = error;
-        drain();
-    }
-
-    @Override
-    public void onComplete() {
-        if (!closed) {
-            failure = new IllegalStateException("the inbound flow of broker '" + broker + "' ended");
-        }
         drain();
     }
 
@@ -152,16 +92,14 @@ final class InboundStream implements Flow.Publisher<Message<BrokerMessage>>, Flo
             current.compareAndSet(downstream, null);
             return;
         }
-        if (closed || failure != null || downstream.badRequest != null) {
+        if (closed || downstream.badRequest != null) {
             downstream.done = true;
-            queue.clear();
-            if (downstream.badRequest != null && !closed && failure == null) {
+            if (closed) {
+                queue.clear();
+                downstream.subscriber.onComplete();
+            } else {
                 current.compareAndSet(downstream, null);
                 downstream.subscriber.onError(downstream.badRequest);
-            } else if (failure != null && !closed) {
-                downstream.subscriber.onError(failure);
-            } else {
-                downstream.subscriber.onComplete();
             }
             return;
         }
@@ -175,19 +113,8 @@ final class InboundStream implements Flow.Publisher<Message<BrokerMessage>>, Flo
             downstream.subscriber.onNext(message);
             emitted++;
         }
-        if (emitted != 0) {
-            delivered += emitted;
-            if (requested != Long.MAX_VALUE) {
-                downstream.requested.addAndGet(-emitted);
-            }
-        }
-        org.reactivestreams.Subscription subscription = upstream;
-        if (subscription != null && !downstream.cancelled) {
-            long covered = upstreamRequested - delivered; // queued here or requested and not arrived
-            if (BUFFER - covered >= REQUEST_BATCH) {
-                upstreamRequested += BUFFER - covered;
-                subscription.request(BUFFER - covered);
-            }
+        if (emitted != 0 && requested != Long.MAX_VALUE) {
+            downstream.requested.addAndGet(-emitted);
         }
     }
 

@@ -5,7 +5,6 @@ import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientState;
 import com.hivemq.client.mqtt.MqttClientTransportConfig;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.datatypes.MqttTopicFilter;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
@@ -33,7 +32,6 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
 import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.Mqtt5Unsubscribe;
 import io.mqttreplicator.engine.BrokerMessage;
 import io.mqttreplicator.engine.Subscription;
-import io.reactivex.Flowable;
 import io.reactivex.schedulers.Schedulers;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -45,11 +43,6 @@ import java.util.concurrent.CompletableFuture;
  * share no interface for messages).
  */
 sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqtt5 {
-
-    /** Turns a received publish into the channel's message; called on the client's event loop. */
-    interface InboundFactory {
-        InboundMessage create(BrokerMessage message, Runnable acknowledgement);
-    }
 
     /**
      * Application callbacks (received messages, publish completions) run on the client's own Netty
@@ -75,9 +68,6 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
                     + settings.protocolVersion());
         };
     }
-
-    /** Every message the client receives, acknowledged only when the returned message is. */
-    Flowable<InboundMessage> publishes(InboundFactory factory);
 
     CompletableFuture<?> connect();
 
@@ -121,14 +111,6 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
                         auth.applySimpleAuth();
                     });
             this.client = builder.buildAsync();
-        }
-
-        @Override
-        public Flowable<InboundMessage> publishes(InboundFactory factory) {
-            return client.toRx().publishes(MqttGlobalPublishFilter.ALL, true)
-                    .map(publish -> factory.create(new BrokerMessage(publish.getTopic().toString(),
-                            publish.getPayloadAsBytes(), publish.getQos().getCode(), publish.isRetain()),
-                            publish::acknowledge));
         }
 
         @Override
@@ -223,14 +205,6 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
                 auth.password(credentials.password().getBytes(StandardCharsets.UTF_8));
             }
             return auth.build();
-        }
-
-        @Override
-        public Flowable<InboundMessage> publishes(InboundFactory factory) {
-            return client.toRx().publishes(MqttGlobalPublishFilter.ALL, true)
-                    .map(publish -> factory.create(new BrokerMessage(publish.getTopic().toString(),
-                            publish.getPayloadAsBytes(), publish.getQos().getCode(), publish.isRetain()),
-                            publish::acknowledge));
         }
 
         @Override

@@ -10,33 +10,18 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.junit.jupiter.api.Test;
 
 /**
- * The inbound stream's demand towards the client: a full buffer, whatever the subscriber asked,
- * so the client never holds undelivered messages behind the unacknowledged ones (its walk over
- * them on every event took most of its CPU).
+ * The inbound stream between the receive path and the engine: messages wait until asked for, and
+ * those a cancelled subscriber did not take go to the next one, in order.
  */
 class InboundStreamTest {
 
-    /** The client's side: records what it was asked for. */
-    private static final class Upstream implements org.reactivestreams.Subscription {
-        long requested;
-        boolean cancelled;
-
-        @Override
-        public void request(long n) {
-            requested += n;
-        }
-
-        @Override
-        public void cancel() {
-            cancelled = true;
-        }
-    }
-
     /** The engine's side: asks for {@code initial} messages and keeps what it gets. */
     private static final class Downstream implements Flow.Subscriber<Message<BrokerMessage>> {
-        final List<Message<BrokerMessage>> received = new ArrayList<>();
+        final List<String> received = new ArrayList<>();
         final long initial;
         Flow.Subscription subscription;
+        Throwable error;
+        boolean completed;
 
         Downstream(long initial) {
             this.initial = initial;
@@ -50,71 +35,79 @@ class InboundStreamTest {
 
         @Override
         public void onNext(Message<BrokerMessage> item) {
-            received.add(item);
+            received.add(item.getPayload().topic());
         }
 
         @Override
         public void onError(Throwable throwable) {
+            error = throwable;
         }
 
         @Override
         public void onComplete() {
+            completed = true;
         }
     }
 
-    private static InboundMessage message(int i) {
-        return new InboundMessage(new BrokerMessage("t/" + i, new byte[] {(byte) i}, 1, false), () -> { }, (m, r) -> { }, 1);
+    private final PublishReceiver receiver = new PublishReceiver(message -> { }, (message, reason) -> { }, () -> false, "a");
+
+    private InboundMessage message(int i) {
+        return new InboundMessage(new BrokerMessage("t/" + i, new byte[] {(byte) i}, 1, false), i + 1, receiver);
     }
 
     @Test
-    void asksTheClientForAFullBufferEvenWhenTheSubscriberAsksForOne() {
+    void messagesWaitUntilTheSubscriberAsks() {
         InboundStream stream = new InboundStream("a");
-        Upstream upstream = new Upstream();
-        stream.onSubscribe(upstream);
         Downstream downstream = new Downstream(1);
         stream.subscribe(downstream);
 
-        assertThat(upstream.requested).isEqualTo(InboundStream.BUFFER);
-
         for (int i = 0; i < 10; i++) {
-            stream.onNext(message(i));
+            stream.received(message(i));
         }
-        assertThat(downstream.received).hasSize(1);
+        assertThat(downstream.received).containsExactly("t/0");
         downstream.subscription.request(4);
-        assertThat(downstream.received).extracting(m -> m.getPayload().topic())
-                .containsExactly("t/0", "t/1", "t/2", "t/3", "t/4");
+        assertThat(downstream.received).containsExactly("t/0", "t/1", "t/2", "t/3", "t/4");
     }
 
     @Test
-    void topsTheBufferUpInBatchesAsTheSubscriberTakesMessages() {
+    void theNextSubscriberGetsWhatACancelledOneDidNotTake() {
         InboundStream stream = new InboundStream("a");
-        Upstream upstream = new Upstream();
-        stream.onSubscribe(upstream);
-        Downstream downstream = new Downstream(Long.MAX_VALUE);
+        Downstream first = new Downstream(2);
+        stream.subscribe(first);
+        for (int i = 0; i < 5; i++) {
+            stream.received(message(i));
+        }
+        first.subscription.cancel();
+
+        Downstream second = new Downstream(Long.MAX_VALUE);
+        stream.subscribe(second);
+
+        assertThat(first.received).containsExactly("t/0", "t/1");
+        assertThat(second.received).containsExactly("t/2", "t/3", "t/4");
+    }
+
+    @Test
+    void aSecondSubscriberWhileTheFirstIsThereIsRefused() {
+        InboundStream stream = new InboundStream("a");
+        stream.subscribe(new Downstream(1));
+        Downstream second = new Downstream(1);
+
+        stream.subscribe(second);
+
+        assertThat(second.error).isInstanceOf(IllegalStateException.class).hasMessageContaining("already has a subscriber");
+    }
+
+    @Test
+    void closingCompletesTheSubscriber() {
+        InboundStream stream = new InboundStream("a");
+        Downstream downstream = new Downstream(1);
         stream.subscribe(downstream);
+        stream.received(message(0));
+        stream.received(message(1));
 
-        int few = 100;
-        for (int i = 0; i < few; i++) {
-            stream.onNext(message(i));
-        }
-        assertThat(upstream.requested).as("no request for a handful of messages").isEqualTo(InboundStream.BUFFER);
+        stream.close();
 
-        int many = InboundStream.BUFFER;
-        for (int i = few; i < many; i++) {
-            stream.onNext(message(i));
-        }
-        assertThat(downstream.received).hasSize(many);
-        // every message taken was asked for again, so a full buffer is outstanding once more
-        assertThat(upstream.requested - downstream.received.size()).isGreaterThan(InboundStream.BUFFER * 15L / 16);
-        assertThat(upstream.requested - downstream.received.size()).isLessThanOrEqualTo(InboundStream.BUFFER);
-    }
-
-    @Test
-    void asksForNothingWithoutASubscriber() {
-        InboundStream stream = new InboundStream("a");
-        Upstream upstream = new Upstream();
-        stream.onSubscribe(upstream);
-
-        assertThat(upstream.requested).isZero();
+        assertThat(downstream.completed).isTrue();
+        assertThat(downstream.received).containsExactly("t/0");
     }
 }

@@ -2,6 +2,8 @@ package io.mqttreplicator.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.hivemq.client.internal.mqtt.codec.decoder.MqttDecoder;
+import com.hivemq.client.internal.mqtt.handler.publish.incoming.MqttIncomingQosHandler;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
@@ -17,16 +19,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The flush batching reaches into the HiveMQ client's internals: this pins that the client in use
- * still lets it in, over MQTT 3.1.1 and MQTT 5, on every connection.
+ * The receive path and the flush batching reach into the HiveMQ client's internals: this pins that
+ * the client in use still lets them in where they must go, over MQTT 3.1.1 and MQTT 5, on every
+ * connection.
  */
-class FlushBatchingTest {
+class ClientPipelineTest {
 
     private static MosquittoBroker broker;
 
     @BeforeAll
     static void startBroker() {
-        broker = MosquittoBroker.builder().name("flush").start();
+        broker = MosquittoBroker.builder().name("pipeline").start();
     }
 
     @AfterAll
@@ -34,17 +37,17 @@ class FlushBatchingTest {
         broker.close();
     }
 
-    /** What the connected listener saw: whether the handler went in, and the pipeline after. */
-    private record Installed(boolean installed, List<String> handlers, Channel channel) {
+    /** What the connected listener saw: the pipeline after the handlers went in. */
+    private record Installed(List<String> handlers, Channel channel) {
     }
 
     @ParameterizedTest
     @ValueSource(ints = {4, 5})
-    void theHandlerIsAtTheHeadOfEachNewConnectionsPipeline(int protocolVersion) throws Exception {
+    void theHandlersGoInEveryNewConnectionsPipeline(int protocolVersion) throws Exception {
         CompletableFuture<Installed> first = new CompletableFuture<>();
         CompletableFuture<Installed> second = new CompletableFuture<>();
         MqttClientBuilder builder = MqttClient.builder()
-                .identifier("flush-batching-" + protocolVersion)
+                .identifier("client-pipeline-" + protocolVersion)
                 .serverHost("127.0.0.1").serverPort(broker.port())
                 .executorConfig(ProtocolClient.EXECUTOR_CONFIG)
                 .addConnectedListener(context -> (first.isDone() ? second : first).complete(installed(context)));
@@ -68,13 +71,19 @@ class FlushBatchingTest {
     }
 
     private static Installed installed(MqttClientConnectedContext context) {
-        boolean installed = FlushBatching.install(context);
-        Channel channel = FlushBatching.channel(context);
-        return new Installed(installed, channel == null ? List.of() : channel.pipeline().names(), channel);
+        Channel channel = ClientPipeline.channel(context);
+        FlushBatching.install(channel);
+        new PublishReceiver(message -> { }, (message, reason) -> { }, () -> false, "pipeline").install(channel);
+        return new Installed(channel.pipeline().names(), channel);
     }
 
+    /** The flush batching first; the receiver right behind the decoder, before the client's incoming QoS handler. */
     private static void assertInstalled(Installed installed) {
-        assertThat(installed.installed()).isTrue();
-        assertThat(installed.handlers()).first().isEqualTo(FlushBatching.HANDLER_NAME);
+        List<String> handlers = installed.handlers();
+        assertThat(handlers).first().isEqualTo(FlushBatching.HANDLER_NAME);
+        int decoder = handlers.indexOf(MqttDecoder.NAME);
+        assertThat(decoder).isPositive();
+        assertThat(handlers.get(decoder + 1)).isEqualTo(PublishReceiver.NAME);
+        assertThat(handlers.indexOf(MqttIncomingQosHandler.NAME)).isGreaterThan(decoder + 1);
     }
 }

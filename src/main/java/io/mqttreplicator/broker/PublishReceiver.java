@@ -1,0 +1,234 @@
+package io.mqttreplicator.broker;
+
+import com.hivemq.client.internal.mqtt.codec.decoder.MqttDecoder;
+import com.hivemq.client.internal.mqtt.datatypes.MqttUserPropertiesImpl;
+import com.hivemq.client.internal.mqtt.message.publish.MqttPublish;
+import com.hivemq.client.internal.mqtt.message.publish.MqttStatefulPublish;
+import com.hivemq.client.internal.mqtt.message.publish.puback.MqttPubAck;
+import com.hivemq.client.internal.mqtt.message.publish.pubcomp.MqttPubComp;
+import com.hivemq.client.internal.mqtt.message.publish.pubrec.MqttPubRec;
+import com.hivemq.client.internal.mqtt.message.publish.pubrel.MqttPubRel;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.pubcomp.Mqtt5PubCompReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.pubrec.Mqtt5PubRecReasonCode;
+import io.mqttreplicator.engine.BrokerMessage;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.jboss.logging.Logger;
+
+/**
+ * The receive path of one connection: a Netty handler right behind the HiveMQ client's decoder
+ * that takes every PUBLISH and PUBREL the broker sends, before the client's own incoming QoS
+ * handling sees them, hands each message on, and writes the acknowledgements itself.
+ * <p>
+ * <b>Why not the client's.</b> Mosquitto gives a message its packet identifier when it queues it
+ * for a client and never checks whether that identifier is still in flight (eclipse-mosquitto
+ * #3601, every version), and once acknowledgements flow it sends its whole queue without waiting
+ * for its in-flight limit. With more than 65,535 QoS 1 messages queued for the replicator, which
+ * acknowledges only once the targets did, new publishes arrive under identifiers not yet
+ * acknowledged, and a resumed session resends more than 65,535 at once. The client takes the first
+ * for a protocol error ("DUP flag must be set for a resent PUBLISH") and the second for a flow
+ * control error, and closes the connection; the resumed session replays the same, for good.
+ * <p>
+ * <b>What it does instead.</b> Every PUBLISH is a new message; its packet identifier is only what
+ * its acknowledgement carries back. Acknowledgements (PUBACK, PUBREC) go out in the order the
+ * messages arrived, whatever order they are acked in, so the broker, which matches an
+ * acknowledgement to its oldest message in flight with that identifier (Mosquitto's
+ * {@code db__message_delete_outgoing}), always retires the right one. A PUBREL is answered with a
+ * PUBCOMP at once. A resent message (DUP) is delivered again: at least once, as every message of a
+ * resumed session.
+ * <p>
+ * <b>Flow control.</b> At most {@link #WINDOW} messages received and not yet acknowledged: at the
+ * window the connection stops reading, and the broker keeps the rest in its queue for the session
+ * (TCP backpressure). The broker's acknowledgements of this channel's own publishes arrive behind
+ * its publishes on the same connection, though, and waiting for them while not reading would hold
+ * two brokers forwarding to each other in a deadlock. So while publishes to this broker wait for
+ * their acknowledgement, reading goes on up to {@link #HARD_LIMIT} messages.
+ * <p>
+ * <b>Threads.</b> Reads run on the connection's event loop. {@link InboundMessage#ack()} may come
+ * from any thread: acknowledgements are collected and written by one task on the event loop, a
+ * flush per batch. Once the connection has ended, acknowledgements of its messages go nowhere: the
+ * broker sends what it had not seen acknowledged again on the next connection.
+ */
+final class PublishReceiver extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = Logger.getLogger(PublishReceiver.class);
+    static final String NAME = "mqtt-replicator-receiver";
+    /** Messages received and not yet acknowledged before the connection stops reading. */
+    static final int WINDOW = 16_384;
+    /** Reading starts again once this few are left. */
+    static final int RESUME_AT = WINDOW / 2;
+    /** Read on while own publishes wait for their acknowledgement, but no further than this. */
+    static final int HARD_LIMIT = 4 * WINDOW;
+
+    /** Where a received message goes; called on the event loop, in arrival order. */
+    interface Sink {
+        void received(InboundMessage message);
+    }
+
+    private final Sink sink;
+    private final InboundMessage.Redelivery redelivery;
+    private final BooleanSupplier awaitingOwnAcknowledgements;
+    private final String broker;
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drainAcknowledged;
+    /** In arrival order; touched on the event loop only. */
+    private final ArrayDeque<InboundMessage> unacknowledged = new ArrayDeque<>();
+    private volatile ChannelHandlerContext ctx;
+    private volatile boolean active = true;
+    private boolean reading = true; // event loop only
+
+    /**
+     * @param sink                        takes each message, in order
+     * @param redelivery                  what a nack does
+     * @param awaitingOwnAcknowledgements whether publishes to this broker wait for their acknowledgement
+     * @param broker                      the broker's name, for the log
+     */
+    PublishReceiver(Sink sink, InboundMessage.Redelivery redelivery, BooleanSupplier awaitingOwnAcknowledgements,
+            String broker) {
+        this.sink = sink;
+        this.redelivery = redelivery;
+        this.awaitingOwnAcknowledgements = awaitingOwnAcknowledgements;
+        this.broker = broker;
+    }
+
+    /**
+     * Puts the receiver behind the decoder of a connection just made, before the first message
+     * after CONNACK is read (the client calls its connected listeners while it handles CONNACK).
+     */
+    void install(Channel channel) {
+        channel.pipeline().addAfter(MqttDecoder.NAME, NAME, this);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+        this.ctx = context;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object msg) {
+        if (msg instanceof MqttStatefulPublish publish) {
+            received(publish);
+        } else if (msg instanceof MqttPubRel pubRel) {
+            context.writeAndFlush(new MqttPubComp(pubRel.getPacketIdentifier(), Mqtt5PubCompReasonCode.SUCCESS, null,
+                    MqttUserPropertiesImpl.NO_USER_PROPERTIES), context.voidPromise());
+        } else {
+            context.fireChannelRead(msg);
+        }
+    }
+
+    private void received(MqttStatefulPublish stateful) {
+        MqttPublish publish = stateful.stateless();
+        int qos = publish.getQos().getCode();
+        BrokerMessage message = new BrokerMessage(publish.getTopic().toString(), publish.getPayloadAsBytes(), qos,
+                publish.isRetain());
+        InboundMessage inbound = new InboundMessage(message, qos == 0 ? 0 : stateful.getPacketIdentifier(), this);
+        unacknowledged.add(inbound);
+        sink.received(inbound);
+        if (reading && unacknowledged.size() >= WINDOW) {
+            if (unacknowledged.size() >= HARD_LIMIT || !awaitingOwnAcknowledgements.getAsBoolean()) {
+                setReading(false);
+            }
+        }
+    }
+
+    /** An own publish was sent on this connection: its acknowledgement must be read. */
+    void ownPublishSent() {
+        if (!reading && active) {
+            ChannelHandlerContext context = ctx;
+            if (context != null) {
+                context.executor().execute(this::readForAcknowledgements);
+            }
+        }
+    }
+
+    private void readForAcknowledgements() {
+        if (!reading && active && unacknowledged.size() < HARD_LIMIT) {
+            setReading(true);
+        }
+    }
+
+    private void setReading(boolean on) {
+        reading = on;
+        ctx.channel().config().setAutoRead(on);
+        LOG.debugf("Broker '%s': %s reading, %d messages received and not yet acknowledged", broker,
+                on ? "resumes" : "pauses", unacknowledged.size());
+    }
+
+    /** Whether acknowledgements of this receiver's messages can still reach the broker. */
+    boolean active() {
+        return active;
+    }
+
+    /** From {@link InboundMessage#ack()}, on any thread. */
+    void acknowledged() {
+        if (!active) {
+            return;
+        }
+        ChannelHandlerContext context = ctx;
+        if (context.executor().inEventLoop()) {
+            drainAcknowledged();
+        } else if (drainScheduled.compareAndSet(false, true)) {
+            context.executor().execute(drainTask);
+        }
+    }
+
+    void nacked(InboundMessage message, Throwable reason) {
+        redelivery.nacked(message, reason);
+    }
+
+    /** On the event loop: acknowledges, in arrival order, the messages acked so far. */
+    private void drainAcknowledged() {
+        drainScheduled.set(false);
+        if (!active) {
+            return;
+        }
+        ChannelHandlerContext context = ctx;
+        boolean wrote = false;
+        InboundMessage head;
+        while ((head = unacknowledged.peek()) != null && head.isAcked()) {
+            unacknowledged.poll();
+            if (head.packetId != 0) {
+                context.write(acknowledgement(head), context.voidPromise());
+                wrote = true;
+            }
+        }
+        if (wrote) {
+            context.flush();
+        }
+        if (!reading && unacknowledged.size() <= RESUME_AT) {
+            setReading(true);
+        }
+    }
+
+    private static Object acknowledgement(InboundMessage message) {
+        if (message.getPayload().qos() == 2) {
+            return new MqttPubRec(message.packetId, Mqtt5PubRecReasonCode.SUCCESS, null,
+                    MqttUserPropertiesImpl.NO_USER_PROPERTIES);
+        }
+        return new MqttPubAck(message.packetId, Mqtt5PubAckReasonCode.SUCCESS, null,
+                MqttUserPropertiesImpl.NO_USER_PROPERTIES);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+        active = false;
+        unacknowledged.clear();
+        context.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext context) {
+        active = false;
+        unacknowledged.clear();
+    }
+
+    /** Messages received and not yet acknowledged; on the event loop. */
+    int unacknowledgedCount() {
+        return unacknowledged.size();
+    }
+}
