@@ -25,6 +25,7 @@ import io.mqttreplicator.engine.BrokerMessage;
 import io.mqttreplicator.engine.Subscription;
 import io.netty.channel.Channel;
 import io.smallrye.mutiny.Multi;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,6 +104,12 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     public static final int POISON_STRIKES = 3;
     /** The {@link PublishRefusedException#reasonCode()} of a publish given up that way. */
     public static final String CONNECTION_ENDED_ON_PUBLISH = "CONNECTION_ENDED_ON_PUBLISH";
+    /**
+     * Where Mosquitto says how many messages it dropped for its clients (queue limits), every
+     * {@code sys_interval}, retained. Subscribed at QoS 0 on every connection, apart from the rules'
+     * subscriptions; brokers that do not publish it send nothing.
+     */
+    static final String BROKER_DROPPED_TOPIC = "$SYS/broker/publish/messages/dropped";
 
     private final BrokerSettings settings;
     private final String name;
@@ -141,6 +148,8 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private volatile CompletableFuture<Void> reconnectGate;
     /** The current connection's receive path; null before the first connection. */
     private volatile PublishReceiver receiver;
+    /** What the broker last said it dropped ({@link #BROKER_DROPPED_TOPIC}), -1 before it said anything. */
+    private volatile long brokerDropped = -1;
     /** Counts connections; a message remembers the one it arrived on. */
     private volatile long connection;
     private volatile int addressIndex;
@@ -189,7 +198,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         this.backoff = new ReconnectBackoff(settings.reconnectDelay(), addresses.size());
         this.firstAddressProbe = new FirstAddressProbe(addresses.get(0), settings.connectTimeout());
         this.status = new ConnectionEvent(name, ConnectionState.DISCONNECTED, Optional.of(addresses.get(0).toString()),
-                Optional.empty(), Instant.now());
+                Optional.empty(), Instant.now(), Optional.empty());
         this.client = ProtocolClient.create(settings, transports.get(0), this::onConnected, this::onDisconnected);
         this.inbound = new InboundStream(name);
         this.inboundMulti = Multi.createFrom().publisher(inbound);
@@ -484,7 +493,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private void onConnected(MqttClientConnectedContext context) {
         Channel nettyChannel = ClientPipeline.channel(context);
         FlushBatching.install(nettyChannel);
-        PublishReceiver connectionReceiver = new PublishReceiver(inbound, redelivery, () -> !inFlight.isEmpty(), name);
+        PublishReceiver connectionReceiver = new PublishReceiver(this::received, redelivery, () -> !inFlight.isEmpty(), name);
         connectionReceiver.install(nettyChannel);
         receiver = connectionReceiver;
         long current = connection + 1;
@@ -511,6 +520,9 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
                 }
             }
         }
+        client.subscribe(List.of(new Subscription(BROKER_DROPPED_TOPIC, 0))).whenComplete((refused, error) ->
+                LOG.debugf("Broker '%s': subscribing to %s: %s", name, BROKER_DROPPED_TOPIC,
+                        error != null ? describe(error) : refused.isEmpty() ? "done" : "refused"));
         if (restoringSession && !settings.cleanSession()) {
             // An MQTT 3.1.1 clean session ends with the connection: until a reconnect with clean
             // session false, the next outage would lose what the broker queues meanwhile.
@@ -576,7 +588,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             movedBackFrom = addressIndex;
             String reason = "moving back to the first address " + addresses.get(0);
             LOG.infof("Broker '%s': disconnected from %s, %s", name, address, reason);
-            setStatus(ConnectionState.DISCONNECTED, addressIndex, reason);
+            setStatus(ConnectionState.DISCONNECTED, addressIndex, reason, ConnectionEnd.REPLICATOR);
             reconnect(reconnector, 0, 0, false);
             return;
         }
@@ -597,7 +609,8 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         boolean shortLived = wasUp && !forRedelivery && !forPersistence && System.nanoTime() - connectedAt < STABLE_NANOS;
         PendingPublish poison = poisonPublish(shortLived);
         boolean refused = isRefusal(cause);
-        String error = forRedelivery ? "reconnecting so that the broker redelivers nacked messages" : describe(cause);
+        String error = forRedelivery ? "closed by the replicator: reconnecting so that the broker redelivers nacked messages"
+                : wasUp ? describeEnd(context.getSource(), cause) : describe(cause);
         int next = nextAddress(wasUp);
         long delay = backoff.nextDelayMillis(refused);
         if (refused) {
@@ -611,7 +624,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         }
         ConnectionState state = refused ? ConnectionState.FAILED
                 : everConnected ? ConnectionState.DISCONNECTED : ConnectionState.CONNECTING;
-        setStatus(state, addressIndex, error);
+        setStatus(state, addressIndex, error, wasUp ? endedBy(context.getSource(), cause) : null);
         if (poison != null) {
             LOG.warnf("Broker '%s': %d connections in a row ended soon after they started while a publish to '%s' (%d bytes)"
                     + " waited for its acknowledgement; giving that publish up and reconnecting with a clean session"
@@ -693,10 +706,47 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
      * A nacked message stays unacknowledged, and so do the ones behind it (acknowledgements keep
      * the broker's order) until the reconnect that makes the broker send them again.
      */
+    /** On the event loop: the broker's own reports go to {@link #brokerReported}, the rest to the engine. */
+    private void received(InboundMessage message) {
+        if (message.getPayload().topic().equals(BROKER_DROPPED_TOPIC)) {
+            brokerReported(message.getPayload());
+            message.ack();
+        } else {
+            inbound.received(message);
+        }
+    }
+
+    private void brokerReported(BrokerMessage report) {
+        long dropped;
+        try {
+            dropped = Long.parseLong(new String(report.payload(), StandardCharsets.US_ASCII).trim());
+        } catch (NumberFormatException notANumber) {
+            return;
+        }
+        long before = brokerDropped;
+        brokerDropped = dropped;
+        if (dropped > before && dropped > 0) {
+            LOG.warnf("Broker '%s' reports %d %smessages dropped for its clients (%d since it started): its queue limits"
+                    + " (Mosquitto: max_queued_messages, max_queued_bytes) were reached, and what it dropped for the"
+                    + " replicator's session never reaches the other brokers", name, before < 0 ? dropped : dropped - before,
+                    before < 0 ? "" : "more ", dropped);
+        }
+    }
+
+    /**
+     * The messages the broker said it dropped for its clients since it started, all clients together
+     * (Mosquitto's {@value #BROKER_DROPPED_TOPIC}); -1 until it says.
+     */
+    public long brokerDroppedMessages() {
+        return brokerDropped;
+    }
+
     private void nacked(InboundMessage message, Throwable reason) {
-        if (message.getPayload().qos() == 0 || settings.cleanSession() || closing || !message.receiver.active()) {
-            // nothing to redeliver, or the connection it came on has ended and the broker redelivers it anyway
-            message.release();
+        if (closing || !message.receiver.active()) {
+            return; // its connection ends or has ended: the broker sends it again on the next one
+        }
+        if (message.getPayload().qos() == 0 || settings.cleanSession()) {
+            message.release(); // nothing would redeliver it
             return;
         }
         LOG.debugf("Broker '%s': %s nacked: %s", name, message.getPayload(), reason);
@@ -710,15 +760,21 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     }
 
     private void setStatus(ConnectionState state, int address, String error) {
+        setStatus(state, address, error, null);
+    }
+
+    /** {@code ended}: who ended the connection, when this change is the end of one that was up. */
+    private void setStatus(ConnectionState state, int address, String error, ConnectionEnd ended) {
         synchronized (statusLock) {
             ConnectionEvent previous = status;
             Optional<String> addressText = Optional.of(addresses.get(address).toString());
             Optional<String> errorText = Optional.ofNullable(error);
-            if (previous.state() == state && previous.address().equals(addressText) && previous.error().equals(errorText)) {
+            if (ended == null && previous.state() == state && previous.address().equals(addressText)
+                    && previous.error().equals(errorText)) {
                 return;
             }
             ConnectionEvent event = new ConnectionEvent(name, state, addressText, errorText,
-                    previous.state() == state ? previous.since() : Instant.now());
+                    previous.state() == state ? previous.since() : Instant.now(), Optional.ofNullable(ended));
             status = event;
             for (Consumer<ConnectionEvent> listener : listeners) {
                 try {
@@ -755,11 +811,11 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
                     + connAck.getMqttMessage().getReasonString().map(reason -> " (" + reason + ")").orElse("");
         }
         if (e instanceof Mqtt5DisconnectException disconnect) {
-            return "disconnected by the broker: " + disconnect.getMqttMessage().getReasonCode()
-                    + disconnect.getMqttMessage().getReasonString().map(reason -> " (" + reason + ")").orElse("");
+            return "disconnected by the broker: " + disconnectReason(disconnect);
         }
         if (e instanceof Mqtt3DisconnectException) {
-            return "disconnected by the broker";
+            // an MQTT 3.1.1 broker sends no DISCONNECT: the client closed the connection
+            return "closed by the replicator: " + e.getMessage();
         }
         SSLException ssl = find(e, SSLException.class);
         if (ssl != null) {
@@ -767,11 +823,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             CertificateException certificate = find(ssl, CertificateException.class);
             return "TLS failed: " + (certificate != null ? certificate.getMessage() : ssl.getMessage());
         }
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        String message = rootMessage(e);
         if (e instanceof ConnectionFailedException) {
             return "connection failed: " + message;
         }
@@ -779,6 +831,45 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             return "connection closed: " + message;
         }
         return message;
+    }
+
+    /** Who ended a connection that was up, from the client's disconnect source and cause. */
+    static ConnectionEnd endedBy(MqttDisconnectSource source, Throwable cause) {
+        return switch (source) {
+            case SERVER -> ConnectionEnd.BROKER;
+            case USER -> ConnectionEnd.REPLICATOR;
+            case CLIENT -> {
+                Throwable e = unwrap(cause);
+                boolean protocol = e instanceof Mqtt5DisconnectException || e instanceof Mqtt3DisconnectException;
+                yield !protocol && ConnectionEnd.causedByIo(e) ? ConnectionEnd.NETWORK : ConnectionEnd.REPLICATOR;
+            }
+        };
+    }
+
+    /** Why a connection that was up ended, saying who ended it. */
+    static String describeEnd(MqttDisconnectSource source, Throwable cause) {
+        Throwable e = unwrap(cause);
+        return switch (endedBy(source, cause)) {
+            case BROKER -> e instanceof Mqtt5DisconnectException disconnect
+                    ? "disconnected by the broker: " + disconnectReason(disconnect)
+                    : "the broker closed the connection";
+            case REPLICATOR -> "closed by the replicator: " + (e instanceof Mqtt5DisconnectException disconnect
+                    ? disconnectReason(disconnect) : String.valueOf(e.getMessage()));
+            case NETWORK -> "connection lost: " + rootMessage(e);
+        };
+    }
+
+    private static String disconnectReason(Mqtt5DisconnectException disconnect) {
+        return disconnect.getMqttMessage().getReasonCode()
+                + disconnect.getMqttMessage().getReasonString().map(reason -> " (" + reason + ")").orElse("");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     private static Throwable unwrap(Throwable error) {

@@ -13,9 +13,10 @@ import java.util.Optional;
  * @param address the address in use or being tried ({@link BrokerAddress#toString()}, no credentials)
  * @param error   why the last connection attempt failed or the connection ended, if it did
  * @param since   when the channel entered this state
+ * @param ended   on the change that reports the end of a connection that was up: who ended it
  */
 public record ConnectionEvent(String broker, ConnectionState state, Optional<String> address, Optional<String> error,
-        Instant since) {
+        Instant since, Optional<ConnectionEnd> ended) {
 
     public ConnectionEvent {
         Objects.requireNonNull(broker, "broker");
@@ -23,5 +24,6 @@ public record ConnectionEvent(String broker, ConnectionState state, Optional<Str
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(error, "error");
         Objects.requireNonNull(since, "since");
+        Objects.requireNonNull(ended, "ended");
     }
 }

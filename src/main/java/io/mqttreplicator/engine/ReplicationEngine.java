@@ -490,7 +490,9 @@ public final class ReplicationEngine implements AutoCloseable {
         @Override
         public void onItem(Message<BrokerMessage> message) {
             if (closed) {
-                return; // left unacknowledged: the broker delivers it again to the next engine
+                // it raced the cancel: have the broker deliver it again, to the next engine
+                message.nack(new IllegalStateException("replication " + replication + " stopped"));
+                return;
             }
             inFlight.incrementAndGet();
             try {

@@ -26,6 +26,13 @@ public final class MeterNames {
     public static final String PUBLISH_FAILURES = "mqttrep.publish.failures";
     /** Gauge {replication, broker}: 1 while the broker is connected, else 0. */
     public static final String BROKER_CONNECTED = "mqttrep.broker.connected";
+    /** Counter {replication, broker, origin}: connections that were up and ended; origin {@code broker}, {@code replicator} or {@code network}. */
+    public static final String CONNECTIONS_ENDED = "mqttrep.broker.connections.ended";
+    /**
+     * Gauge {replication, broker}: the messages the broker says it dropped for its clients since it started (its queue
+     * limits; Mosquitto's {@code $SYS/broker/publish/messages/dropped}), NaN while the broker has said nothing.
+     */
+    public static final String BROKER_DROPPED = "mqttrep.broker.messages.dropped";
     /** Timer {replication}: stream mode, from a message's arrival to the last target's acknowledgement. */
     public static final String FORWARD_LATENCY = "mqttrep.forward.latency";
     /** Timer {replication}: how long each merge tick took. */
@@ -38,22 +45,25 @@ public final class MeterNames {
     public static final String CACHED_TOPICS = "mqttrep.cached.topics";
 
     /** Every meter and its type. */
-    public static final Map<String, Meter.Type> ALL = Map.of(
-            MESSAGES_RECEIVED, Meter.Type.COUNTER,
-            MESSAGES_FORWARDED, Meter.Type.COUNTER,
-            MESSAGES_DROPPED, Meter.Type.COUNTER,
-            PUBLISH_FAILURES, Meter.Type.COUNTER,
-            BROKER_CONNECTED, Meter.Type.GAUGE,
-            FORWARD_LATENCY, Meter.Type.TIMER,
-            MERGE_TICK, Meter.Type.TIMER,
-            MERGED_TOPICS, Meter.Type.COUNTER,
-            IN_FLIGHT, Meter.Type.GAUGE,
-            CACHED_TOPICS, Meter.Type.GAUGE);
+    public static final Map<String, Meter.Type> ALL = Map.ofEntries(
+            Map.entry(MESSAGES_RECEIVED, Meter.Type.COUNTER),
+            Map.entry(MESSAGES_FORWARDED, Meter.Type.COUNTER),
+            Map.entry(MESSAGES_DROPPED, Meter.Type.COUNTER),
+            Map.entry(PUBLISH_FAILURES, Meter.Type.COUNTER),
+            Map.entry(BROKER_CONNECTED, Meter.Type.GAUGE),
+            Map.entry(CONNECTIONS_ENDED, Meter.Type.COUNTER),
+            Map.entry(BROKER_DROPPED, Meter.Type.GAUGE),
+            Map.entry(FORWARD_LATENCY, Meter.Type.TIMER),
+            Map.entry(MERGE_TICK, Meter.Type.TIMER),
+            Map.entry(MERGED_TOPICS, Meter.Type.COUNTER),
+            Map.entry(IN_FLIGHT, Meter.Type.GAUGE),
+            Map.entry(CACHED_TOPICS, Meter.Type.GAUGE));
 
     public static final String REPLICATION = "replication";
     public static final String BROKER = "broker";
     public static final String RULE = "rule";
     public static final String REASON = "reason";
+    public static final String ORIGIN = "origin";
 
     /**
      * The rule tag of messages no rule matches. Not a DNS label nor an MQTTREP_TOPIC_{id} suffix, so

@@ -36,6 +36,8 @@ final class ReplicationMeters implements EngineListener {
     private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> cachedTopics = new ConcurrentHashMap<>();
     private final Set<String> connectionGauges = ConcurrentHashMap.newKeySet();
+    private final Set<String> droppedGauges = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, Counter> connectionEnds = new ConcurrentHashMap<>();
     private final Timer forwardLatency;
     private final Timer mergeTick;
     private final Counter mergedTopics;
@@ -115,6 +117,26 @@ final class ReplicationMeters implements EngineListener {
         }
     }
 
+    /** Registers the broker's own dropped-messages gauge once; it asks {@code dropped} at every scrape. */
+    void brokerDroppedGauge(String broker, Supplier<Number> dropped) {
+        if (droppedGauges.add(broker)) {
+            track(Gauge.builder(MeterNames.BROKER_DROPPED, dropped)
+                    .description("Messages the broker says it dropped for its clients since it started (its queue limits),"
+                            + " NaN while it has said nothing")
+                    .tags(REPLICATION, replication, BROKER, broker)
+                    .strongReference(true)
+                    .register(registry));
+        }
+    }
+
+    /** Counts a connection to the broker that was up and ended, by who ended it. */
+    void connectionEnded(String broker, String origin) {
+        connectionEnds.computeIfAbsent(broker + "\n" + origin, ignored -> track(Counter.builder(MeterNames.CONNECTIONS_ENDED)
+                .description("Connections to the broker that were up and ended, by who ended them")
+                .tags(REPLICATION, replication, BROKER, broker, MeterNames.ORIGIN, origin)
+                .register(registry))).increment();
+    }
+
     /** Removes the meters of brokers and rules no longer in the replication. */
     void retainOnly(Set<String> brokers, Set<String> rules) {
         for (Meter meter : registered) {
@@ -131,6 +153,8 @@ final class ReplicationMeters implements EngineListener {
         inFlight.keySet().retainAll(brokers);
         cachedTopics.keySet().retainAll(rules);
         connectionGauges.retainAll(brokers);
+        droppedGauges.retainAll(brokers);
+        connectionEnds.keySet().removeIf(key -> !brokers.contains(key.split("\n", 2)[0]));
     }
 
     /** Removes every meter of the replication; later engine calls register nothing that stays. */

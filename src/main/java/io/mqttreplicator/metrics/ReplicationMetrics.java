@@ -3,6 +3,7 @@ package io.mqttreplicator.metrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mqttreplicator.broker.BrokerChannel;
 import io.mqttreplicator.broker.BrokerSettings;
+import io.mqttreplicator.broker.ConnectionEvent;
 import io.mqttreplicator.broker.ConnectionState;
 import io.mqttreplicator.engine.EngineListener;
 import io.mqttreplicator.engine.TopicRule;
@@ -47,7 +48,13 @@ public class ReplicationMetrics implements ReplicationObserver {
         meters.retainOnly(brokers, rules);
         for (String broker : brokers) {
             meters.connectionGauge(broker, () -> connected(definition.name(), broker) ? 1 : 0);
+            meters.brokerDroppedGauge(broker, () -> brokerDropped(definition.name(), broker));
         }
+    }
+
+    @Override
+    public void connectionChanged(String replication, ConnectionEvent event) {
+        event.ended().ifPresent(origin -> meters(replication).connectionEnded(event.broker(), origin.tag()));
     }
 
     @Override
@@ -60,6 +67,14 @@ public class ReplicationMetrics implements ReplicationObserver {
 
     private ReplicationMeters meters(String replication) {
         return replications.computeIfAbsent(replication, name -> new ReplicationMeters(registry, name));
+    }
+
+    private double brokerDropped(String replication, String broker) {
+        return manager.channels(replication)
+                .map(channels -> channels.get(broker))
+                .map(channel -> (double) channel.brokerDroppedMessages())
+                .filter(count -> count >= 0)
+                .orElse(Double.NaN);
     }
 
     private boolean connected(String replication, String broker) {

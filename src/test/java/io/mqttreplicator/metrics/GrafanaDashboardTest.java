@@ -66,7 +66,7 @@ class GrafanaDashboardTest {
             }
         }
 
-        assertThat(labels).isNotEmpty().isSubsetOf(MeterNames.REPLICATION, MeterNames.BROKER, MeterNames.RULE, MeterNames.REASON, "le");
+        assertThat(labels).isNotEmpty().isSubsetOf(MeterNames.REPLICATION, MeterNames.BROKER, MeterNames.RULE, MeterNames.REASON, MeterNames.ORIGIN, "le");
     }
 
     private static Set<String> usedMetrics() {

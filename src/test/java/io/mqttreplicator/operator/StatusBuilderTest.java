@@ -40,7 +40,7 @@ class StatusBuilderTest {
     @Test
     void aDisconnectedBrokerIsNamedWithItsStateAndError() {
         ConnectionEvent down = new ConnectionEvent("b", ConnectionState.DISCONNECTED, Optional.of("mqtt://b:1883"),
-                Optional.of("connection refused"), T0);
+                Optional.of("connection refused"), T0, Optional.empty());
 
         MqttReplicationStatus status = at(T1).build(null, 1L, new ReconcileOutcome.Running(), List.of(connected("a", "mqtt://a"), down));
 
@@ -101,6 +101,6 @@ class StatusBuilderTest {
     }
 
     private static ConnectionEvent connected(String broker, String address) {
-        return new ConnectionEvent(broker, ConnectionState.CONNECTED, Optional.of(address), Optional.empty(), T0);
+        return new ConnectionEvent(broker, ConnectionState.CONNECTED, Optional.of(address), Optional.empty(), T0, Optional.empty());
     }
 }
