@@ -64,8 +64,11 @@ record BenchOptions(
               --reference DIR         a MQTT_Replicator checkout after npm install and npm run build: setup N,
                                       state load only (started as node DIR/index.js, NODE_ENV=production)
               --node PATH             node for setup N (default: node from PATH)
-              --loads qos0,qos1,rate,state   loads to run (default all)
-              --messages N            messages of the qos0 and qos1 loads (default 200000)
+              --loads qos0,qos1,open0,open1,rate,state   loads to run (default all)
+                                      qos0, qos1: as fast as the bounds allow, the publisher paced by the backlog
+                                      open0, open1: open loop, the publisher as fast as A takes messages, never
+                                      waiting for the target (real producers do not slow down for the replication)
+              --messages N            messages of the qos0, qos1, open0 and open1 loads (default 200000)
               --rate-messages N       messages of the paced load (default 5000)
               --rate N                msg/s of the paced load (default 1000)
               --state-topics N        distinct topics of the state load (default 200000)
@@ -80,7 +83,9 @@ record BenchOptions(
               --backlog N             QoS 1 stream loads: messages sent but not yet arrived on the target (default 10000)
               --state-backlog N       the same for the state load (default 50000); both stay below Mosquitto's 65,535
               --broker-max-inflight N mosquitto max_inflight_messages, every broker (default 1000)
-              --broker-max-queued N   mosquitto max_queued_messages, every broker (default 100000)
+              --broker-max-queued N   mosquitto max_queued_messages, every broker (default: twice the stream
+                                      loads' messages and warmup, at least 100000, so no broker drops an open-loop
+                                      burst)
               --persistent-sessions   replicator clean=false and bridge cleansession false (default: clean)
               --run-timeout S         a run ends after S seconds whatever happened (default 300)
               --idle-timeout S        a run ends S seconds after the last arrival once publishing is over (default 10)
@@ -128,13 +133,13 @@ record BenchOptions(
         boolean bridgeOnly = in.flag("bridge-only") || "bridge".equals(System.getProperty("bench.only"));
         Path reference = in.has("reference") ? Path.of(in.string("reference", "")) : null;
         List<String> setups = in.list("setups", reference == null ? "R,M" : "R,M,N");
-        List<String> loads = in.list("loads", "qos0,qos1,rate,state");
+        List<String> loads = in.list("loads", "qos0,qos1,open0,open1,rate,state");
         if (bridgeOnly) {
             setups = List.of("M");
             loads = loads.stream().filter(l -> !l.equals("state")).toList();
         }
         for (String load : loads) {
-            if (!List.of("qos0", "qos1", "rate", "state").contains(load)) {
+            if (!List.of("qos0", "qos1", "open0", "open1", "rate", "state").contains(load)) {
                 throw new IllegalArgumentException("unknown load '" + load + "'\n" + USAGE);
             }
         }
@@ -177,7 +182,8 @@ record BenchOptions(
                 in.integer("inflight", 1_000),
                 in.integer("backlog", 10_000),
                 in.integer("state-backlog", 50_000),
-                new BrokerProcess.Limits(in.integer("broker-max-inflight", 1_000), in.integer("broker-max-queued", 100_000)),
+                new BrokerProcess.Limits(in.integer("broker-max-inflight", 1_000), in.integer("broker-max-queued",
+                        Math.max(100_000, 2 * (in.integer("messages", 200_000) + in.integer("warmup", 10_000))))),
                 in.flag("persistent-sessions"),
                 Duration.ofSeconds(in.integer("run-timeout", 300)),
                 Duration.ofSeconds(in.integer("idle-timeout", 10)),
@@ -202,16 +208,20 @@ record BenchOptions(
         List<Load> plan = new ArrayList<>();
         for (String name : loads) {
             plan.add(switch (name) {
-                case "qos0" -> new Load("qos0", messages + " x " + payloadBytes + " B QoS 0, max speed",
-                        MqttQos.AT_MOST_ONCE, MqttQos.AT_MOST_ONCE, messages, 0, false, false);
-                case "qos1" -> new Load("qos1", messages + " x " + payloadBytes + " B QoS 1, max speed",
-                        MqttQos.AT_LEAST_ONCE, MqttQos.AT_LEAST_ONCE, messages, 0, false, false);
+                case "qos0" -> new Load("qos0", messages + " x " + payloadBytes + " B QoS 0, max speed, paced",
+                        MqttQos.AT_MOST_ONCE, MqttQos.AT_MOST_ONCE, messages, 0, false, false, false);
+                case "qos1" -> new Load("qos1", messages + " x " + payloadBytes + " B QoS 1, max speed, paced",
+                        MqttQos.AT_LEAST_ONCE, MqttQos.AT_LEAST_ONCE, messages, 0, false, false, false);
+                case "open0" -> new Load("open0", messages + " x " + payloadBytes + " B QoS 0, open loop",
+                        MqttQos.AT_MOST_ONCE, MqttQos.AT_MOST_ONCE, messages, 0, false, false, true);
+                case "open1" -> new Load("open1", messages + " x " + payloadBytes + " B QoS 1, open loop",
+                        MqttQos.AT_LEAST_ONCE, MqttQos.AT_LEAST_ONCE, messages, 0, false, false, true);
                 case "rate" -> new Load("rate", rateMessages + " x " + payloadBytes + " B QoS 1 at " + rate + " msg/s",
-                        MqttQos.AT_LEAST_ONCE, MqttQos.AT_LEAST_ONCE, rateMessages, rate, false, false);
+                        MqttQos.AT_LEAST_ONCE, MqttQos.AT_LEAST_ONCE, rateMessages, rate, false, false, false);
                 default -> new Load("state", stateTopics + " distinct topics x " + payloadBytes + " B QoS "
                         + statePublishQos.getCode() + (stateRetained ? " retained" : " not retained")
                         + " on A, rule QoS 1, state mode",
-                        MqttQos.AT_LEAST_ONCE, statePublishQos, stateTopics, 0, true, stateRetained);
+                        MqttQos.AT_LEAST_ONCE, statePublishQos, stateTopics, 0, true, stateRetained, false);
             });
         }
         return plan;

@@ -28,14 +28,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>
  * While B is away the replicator stops taking messages from A (backpressure), so A holds the backlog
  * in the replicator's session: {@code max_queued_messages} on A is set above everything the run
- * publishes (Mosquitto's default, 1000, would drop the rest). Not part of the test run:
- * {@code bench/faults --help}.
+ * publishes (Mosquitto's default, 1000, would drop the rest).
+ * <p>
+ * The burst faults publish {@code --burst} messages open loop instead (as fast as A takes them, never
+ * waiting for the replication), so that A's queue for the replicator passes 65,535 and Mosquitto
+ * reuses packet identifiers still in flight: {@code burst} alone, and {@code burst-kill}, the
+ * replicator killed (SIGKILL) once a third of the burst is on B and started again after {@code --down}.
+ * Not part of the test run: {@code bench/faults --help}.
  */
 public final class FaultBenchmark {
 
     private static final String USAGE = """
             FaultBenchmark: faults under a steady QoS 1 stream through the packaged replicator.
-              --faults LIST     target-down, replicator-kill, blackhole (default target-down)
+              --faults LIST     target-down, replicator-kill, blackhole, burst, burst-kill (default target-down)
+              --burst N         messages of the burst faults, published open loop (default 300000)
               --down DURATION   how long each fault lasts, e.g. 120s, 20s, 2m (default 120s)
               --rate N          messages per second published on A (default 2000)
               --before DURATION publishing before the fault (default 10s)
@@ -74,9 +80,12 @@ public final class FaultBenchmark {
                 Runtime.getRuntime().availableProcessors(), Machine.loadAverage(), Instant.now(), rate, down.toSeconds());
         long queueLimit = options.containsKey("queue-limit") ? Long.parseLong(options.get("queue-limit"))
                 : rate * (before.toSeconds() + down.toSeconds() + after.toSeconds()) + 10_000L;
+        int burst = Integer.parseInt(options.getOrDefault("burst", "300000"));
         List<Figures> results = new ArrayList<>();
         for (String fault : faults) {
-            Figures figures = run(fault.trim(), down, rate, before, after, queueLimit, jar, jvm);
+            boolean isBurst = fault.trim().startsWith("burst");
+            Figures figures = run(fault.trim(), down, isBurst ? 0 : rate, before, after,
+                    isBurst ? Math.max(queueLimit, burst + 10_000L) : queueLimit, isBurst ? burst : 0, jar, jvm);
             results.add(figures);
             print(figures);
         }
@@ -92,12 +101,13 @@ public final class FaultBenchmark {
         System.exit(0);
     }
 
+    /** {@code burst}: the messages of an open-loop burst (rate 0), else 0 and {@code rate} msg/s for the durations. */
     private static Figures run(String fault, Duration down, int rate, Duration before, Duration after, long queueLimit,
-            Path jar, List<String> jvm) throws Exception {
-        if (!List.of("target-down", "replicator-kill", "blackhole").contains(fault)) {
+            int burst, Path jar, List<String> jvm) throws Exception {
+        if (!List.of("target-down", "replicator-kill", "blackhole", "burst", "burst-kill").contains(fault)) {
             throw new IllegalArgumentException("unknown fault " + fault + "\n" + USAGE);
         }
-        int count = (int) (rate * (before.toSeconds() + down.toSeconds() + after.toSeconds()));
+        int count = burst > 0 ? burst : (int) (rate * (before.toSeconds() + down.toSeconds() + after.toSeconds()));
         String everything = "max_queued_messages " + (count + 10_000L);
         Path directory = Files.createDirectories(Paths.get("target", "bench-faults"));
         try (MosquittoBroker a = MosquittoBroker.builder().name("fault-a")
@@ -120,20 +130,30 @@ public final class FaultBenchmark {
                 awaitReplicating(a, onB);
                 rss.start();
                 try (SequencePublisher publisher = SequencePublisher.start(a.port(), "fault/seq", count, 1000, rate)) {
-                    sleep(before);
+                    if (burst > 0) {
+                        while (onB.distinct() < count / 3 && !publisher.finished()) {
+                            sleep(Duration.ofMillis(10));
+                        }
+                    } else {
+                        sleep(before);
+                    }
                     System.out.printf(Locale.ROOT, "%s: fault starts after %,d messages sent, %,d arrived on B%n", fault,
                             publisher.sent(), onB.distinct());
                     switch (fault) {
                         case "target-down" -> b.stop();
-                        case "replicator-kill" -> replicator.get().kill();
-                        default -> linkToB.blackhole();
+                        case "replicator-kill", "burst-kill" -> replicator.get().kill();
+                        case "blackhole" -> linkToB.blackhole();
+                        default -> { } // burst: the burst is the fault
                     }
-                    sleep(down);
+                    if (!fault.equals("burst")) {
+                        sleep(down);
+                    }
                     switch (fault) {
                         case "target-down" -> b.restart();
-                        case "replicator-kill" -> replicator.set(ReplicatorProcess.start(javaExecutable(), jar, jvm, env,
-                                directory.resolve(fault + "-replicator-restarted.log")));
-                        default -> linkToB.heal();
+                        case "replicator-kill", "burst-kill" -> replicator.set(ReplicatorProcess.start(javaExecutable(), jar,
+                                jvm, env, directory.resolve(fault + "-replicator-restarted.log")));
+                        case "blackhole" -> linkToB.heal();
+                        default -> { }
                     }
                     long healed = System.nanoTime();
                     int sentAtHeal = publisher.sent();

@@ -13,9 +13,11 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
  * @param ratePerSecond 0 = as fast as the bounded in-flight window allows; otherwise a steady rate
  * @param distinctTopics false: every message on {@link #STREAM_TOPIC}; true: message n on {@code bench/state/n}
  * @param retained      publish with the retain flag
+ * @param openLoop      the publisher is not paced by the target: no backlog bound, as fast as the source broker
+ *                      takes messages (real producers do not wait for the replication)
  */
 record Load(String name, String description, MqttQos qos, MqttQos publishQos, int messages, int ratePerSecond, boolean distinctTopics,
-            boolean retained) {
+            boolean retained, boolean openLoop) {
 
     static final String STREAM_TOPIC = "bench/load";
     static final String STATE_PREFIX = "bench/state/";

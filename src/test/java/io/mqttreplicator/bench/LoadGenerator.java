@@ -11,7 +11,7 @@ import java.util.function.BooleanSupplier;
  * The publisher on the source broker, with two bounds:
  * <ul>
  * <li>{@code inflight}: messages the source broker has not acknowledged yet (for QoS 0: not yet written);</li>
- * <li>{@code backlog} (QoS 1): messages sent but not yet arrived on the target's subscriber. The source
+ * <li>{@code backlog} (QoS 1, not for an open-loop load): messages sent but not yet arrived on the target's subscriber. The source
  * broker acknowledges as soon as it has queued a message, so without this bound a link slower than the publisher
  * would pile up an unbounded queue on the source broker (Mosquitto 2.0.11 drops beyond {@code max_queued_messages}
  * and resends without DUP beyond 65,535 queued QoS 1 messages).</li>
@@ -122,7 +122,7 @@ final class LoadGenerator implements AutoCloseable {
         if (qos > 1) {
             throw new IllegalArgumentException("the benchmark's publisher speaks QoS 0 and 1, not " + qos);
         }
-        Window backlogPlaces = qos == 0 ? null : new Window(backlog);
+        Window backlogPlaces = qos == 0 || load.openLoop() ? null : new Window(backlog);
         arrivals = backlogPlaces;
         long intervalNanos = load.ratePerSecond() > 0 ? 1_000_000_000L / load.ratePerSecond() : 0;
         long start = System.nanoTime();

@@ -57,8 +57,8 @@ final class Report {
         List<String> streamLoads = loads.keySet().stream().filter(n -> !loads.get(n).isState()).toList();
         if (!streamLoads.isEmpty()) {
             out.append("\n### Stream: publish on A, subscribe on B\n\n");
-            out.append("| load | setup | delivered | lost (worst) | dup (worst) | msgs/s | p50 ms | p99 ms | max ms (worst) | CPU s | replicator RSS / peak MiB |\n");
-            out.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+            out.append("| load | setup | delivered | lost (worst) | dup (worst) | msgs/s | p50 ms | p99 ms | max ms (worst) | link CPU µs/msg | CPU s | replicator RSS / peak MiB |\n");
+            out.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (String name : streamLoads) {
                 for (Map.Entry<String, List<RunResult>> setup : results.get(name).entrySet()) {
                     out.append(row(loads.get(name).description(), setup.getKey(), setup.getValue()));
@@ -121,8 +121,11 @@ final class Report {
                 distinct delivered; dup = arrivals beyond the first. CPU s = utime+stime from /proc from the first
                 send to the last arrival: the replicator process for R (brokers A1, B1 shown too), the bridging
                 broker A2 and the target B2 for M. RSS = the replicator's VmRSS at the end of the run, peak = VmHWM
-                (since the process started). Max-speed latencies include queueing: the publisher keeps up to
-                `backlog` QoS 1 messages on their way; the paced load shows the link's own latency.
+                (since the process started). link CPU µs/msg = the first CPU figure (the replicator for R, the
+                bridging broker A2 for M) over the distinct messages delivered. Max-speed latencies include
+                queueing: a paced QoS 1 load keeps up to `backlog` messages on their way; an open-loop load has no
+                such bound (its queue is A's, and its latency is how long the burst waited there); the rate load
+                shows the link's own latency.
                 """);
         if (options.runsReference()) {
             out.append("""
@@ -136,11 +139,11 @@ final class Report {
     }
 
     private static String row(String load, String setup, List<RunResult> runs) {
-        return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s |%n",
+        return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |%n",
                 load, setup, delivered(runs), worst(runs, RunResult::lost), worst(runs, RunResult::duplicates),
                 spread(runs, RunResult::messagesPerSecond, 0), number(median(runs, RunResult::p50Millis), 2),
                 spread(runs, RunResult::p99Millis, 1), number(max(runs, RunResult::maxMillis), 1),
-                cpuMedians(runs), memory(runs));
+                number(median(runs, run -> linkCpu(run) * 1e6 / run.delivered()), 1), cpuMedians(runs), memory(runs));
     }
 
     private static String delivered(List<RunResult> runs) {

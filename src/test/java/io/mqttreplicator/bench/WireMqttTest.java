@@ -70,7 +70,7 @@ class WireMqttTest {
     @EnumSource(value = MqttQos.class, names = {"AT_MOST_ONCE", "AT_LEAST_ONCE"})
     void everyMessageOnItsOwnTopicArrivesExactlyOnce(MqttQos qos) throws Exception {
         int messages = 10_000;
-        Load load = new Load("t", "test", qos, qos, messages, 0, true, false);
+        Load load = new Load("t", "test", qos, qos, messages, 0, true, false, false);
         try (MosquittoBroker broker = MosquittoBroker.start();
                 Receiver receiver = Receiver.subscribe("sub", broker.port(), load.subscriptionFilter(), qos, messages);
                 LoadGenerator generator = LoadGenerator.connect("pub", broker.port(), 1000, 100, STALL)) {
@@ -94,7 +94,7 @@ class WireMqttTest {
     @Test
     void largePayloadsGoThroughThePublisherAndReceiverWhole() throws Exception {
         int messages = 20;
-        Load load = new Load("t", "test", MqttQos.AT_LEAST_ONCE, MqttQos.AT_LEAST_ONCE, messages, 0, false, true);
+        Load load = new Load("t", "test", MqttQos.AT_LEAST_ONCE, MqttQos.AT_LEAST_ONCE, messages, 0, false, true, false);
         try (MosquittoBroker broker = MosquittoBroker.start();
                 Receiver receiver = Receiver.subscribe("sub", broker.port(), load.subscriptionFilter(), MqttQos.AT_LEAST_ONCE,
                         messages);
