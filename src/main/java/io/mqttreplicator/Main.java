@@ -39,7 +39,8 @@ public class Main implements QuarkusApplication {
     public int run(String... args) {
         Map<String, String> variables = environment.variables();
         RuntimeMode mode = config.mode().resolve(variables);
-        if (mode == RuntimeMode.OPERATOR && config.mode() == RuntimeMode.AUTO && !RuntimeMode.kubernetesConfigured(variables)) {
+        if (mode == RuntimeMode.OPERATOR && config.mode() == RuntimeMode.AUTO
+                && !RuntimeMode.kubernetesConfigured(variables, environment.systemProperties())) {
             System.err.println(NOTHING_TO_RUN);
             return StandaloneLauncher.EXIT_INVALID_CONFIGURATION;
         }

@@ -25,9 +25,14 @@ public enum RuntimeMode {
         return mqttrep ? STANDALONE : OPERATOR;
     }
 
-    /** Whether a Kubernetes API is configured: inside a pod, or through a kubeconfig file. */
-    public static boolean kubernetesConfigured(Map<String, String> environment) {
-        if (environment.containsKey("KUBERNETES_SERVICE_HOST") || environment.containsKey("KUBECONFIG")) {
+    /**
+     * Whether a Kubernetes API is configured where the fabric8 client looks for one: inside a pod,
+     * {@code KUBERNETES_MASTER} or the system property {@code kubernetes.master}, or a kubeconfig
+     * ({@code KUBECONFIG} or {@code ~/.kube/config}).
+     */
+    public static boolean kubernetesConfigured(Map<String, String> environment, Map<String, String> systemProperties) {
+        if (environment.containsKey("KUBERNETES_SERVICE_HOST") || environment.containsKey("KUBERNETES_MASTER")
+                || environment.containsKey("KUBECONFIG") || systemProperties.containsKey("kubernetes.master")) {
             return true;
         }
         String home = environment.get("HOME");

@@ -31,11 +31,18 @@ class RuntimeModeTest {
 
     @Test
     void kubernetesIsConfiguredInAPodOrThroughAKubeconfig(@TempDir Path home) throws Exception {
-        assertThat(RuntimeMode.kubernetesConfigured(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"))).isTrue();
-        assertThat(RuntimeMode.kubernetesConfigured(Map.of("KUBECONFIG", "/somewhere"))).isTrue();
-        assertThat(RuntimeMode.kubernetesConfigured(Map.of("HOME", home.toString()))).isFalse();
+        assertThat(RuntimeMode.kubernetesConfigured(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"), Map.of())).isTrue();
+        assertThat(RuntimeMode.kubernetesConfigured(Map.of("KUBECONFIG", "/somewhere"), Map.of())).isTrue();
+        assertThat(RuntimeMode.kubernetesConfigured(Map.of("HOME", home.toString()), Map.of())).isFalse();
         Files.createDirectories(home.resolve(".kube"));
         Files.writeString(home.resolve(".kube").resolve("config"), "apiVersion: v1");
-        assertThat(RuntimeMode.kubernetesConfigured(Map.of("HOME", home.toString()))).isTrue();
+        assertThat(RuntimeMode.kubernetesConfigured(Map.of("HOME", home.toString()), Map.of())).isTrue();
+    }
+
+    @Test
+    void anApiServerGivenTheFabric8WayCountsAsConfigured() {
+        assertThat(RuntimeMode.kubernetesConfigured(Map.of("KUBERNETES_MASTER", "http://127.0.0.1:6443"), Map.of())).isTrue();
+        assertThat(RuntimeMode.kubernetesConfigured(Map.of(), Map.of("kubernetes.master", "http://127.0.0.1:6443"))).isTrue();
+        assertThat(RuntimeMode.kubernetesConfigured(Map.of(), Map.of("user.home", "/nowhere"))).isFalse();
     }
 }

@@ -6,9 +6,11 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3Client;
 import io.moquette.broker.Server;
 import io.moquette.broker.config.MemoryConfig;
 import io.mqttreplicator.standalone.ProcessEnvironment;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Alternative;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * The demo ({@code ./mvnw -Pdemo quarkus:dev}): two embedded Moquette brokers on 127.0.0.1, and
- * the MQTTREP_* configuration of a replication between them, read by the product exactly as a
- * real environment would be.
+ * The demo (the README's first command, built with {@code -Pdemo}): two embedded Moquette brokers
+ * on 127.0.0.1, started with the application, and the MQTTREP_* configuration of a replication
+ * between them, read by the product exactly as a real environment would be.
  */
 @Alternative
 @Priority(1)
@@ -34,19 +36,25 @@ public class DemoEnvironment extends ProcessEnvironment {
     private static final int PORT_A = 11883;
     private static final int PORT_B = 11884;
 
+    private static final Map<String, String> VARIABLES = Map.of(
+            "MQTTREP_CLIENT_site-a", "mqtt://127.0.0.1:" + PORT_A,
+            "MQTTREP_CLIENT_site-b", "mqtt://127.0.0.1:" + PORT_B,
+            "MQTTREP_TOPIC_demo", "demo/#",
+            "MQTTREP_RETAIN_demo", "true",
+            "MQTTREP_MERGE_FREQUENCY", "10");
+
     private final List<Server> brokers = List.of(new Server(), new Server());
 
     @Override
     public Map<String, String> variables() {
+        return VARIABLES;
+    }
+
+    /** Starts both brokers when the application starts, before {@code Main} applies the replication. */
+    void startBrokers(@Observes StartupEvent started) {
         start(brokers.get(0), PORT_A);
         start(brokers.get(1), PORT_B);
         CompletableFuture.runAsync(DemoEnvironment::showReplication);
-        return Map.of(
-                "MQTTREP_CLIENT_site-a", "mqtt://127.0.0.1:" + PORT_A,
-                "MQTTREP_CLIENT_site-b", "mqtt://127.0.0.1:" + PORT_B,
-                "MQTTREP_TOPIC_demo", "demo/#",
-                "MQTTREP_RETAIN_demo", "true",
-                "MQTTREP_MERGE_FREQUENCY", "10");
     }
 
     private static void start(Server broker, int port) {

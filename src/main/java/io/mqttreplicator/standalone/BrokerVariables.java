@@ -73,16 +73,16 @@ final class BrokerVariables {
     static Optional<BrokerDraft> parse(String name, String urls, String configJson, Findings findings) {
         int problemsBefore = findings.problemCount();
         String clientVariable = CLIENT + name;
-        List<BrokerAddress> addresses = new ArrayList<>();
+        List<MqttjsUrl> addresses = new ArrayList<>();
         List<String> urlTexts = TextValues.names(urls);
         if (urlTexts.isEmpty()) {
             findings.problem(clientVariable, urls, "no broker URL (expected e.g. mqtt://broker:1883)");
         }
         for (String url : urlTexts) {
             try {
-                addresses.add(BrokerAddress.parse(url));
+                addresses.add(MqttjsUrl.parse(url));
             } catch (IllegalArgumentException invalid) {
-                findings.problem(clientVariable, BrokerAddress.redacted(url), invalid.getMessage());
+                findings.problem(clientVariable, MqttjsUrl.redacted(url), invalid.getMessage());
             }
         }
         Options options = new Options(CONFIG + name, readObject(CONFIG + name, configJson, findings), findings);
@@ -115,7 +115,7 @@ final class BrokerVariables {
         Optional<Credentials> credentials = username.isPresent() || password.isPresent()
                 ? Optional.of(new Credentials(username.orElse(null), password.orElse(null)))
                 : Optional.empty();
-        TlsSettings tls = options.tls(addresses.stream().anyMatch(BrokerAddress::usesTls));
+        TlsSettings tls = options.tls(addresses.stream().anyMatch(MqttjsUrl::usesTls));
         options.warnAboutUnknownKeys();
 
         if (findings.problemCount() > problemsBefore) {
@@ -235,7 +235,7 @@ final class BrokerVariables {
         }
 
         /** The MQTT.js {@code servers} failover list: [{host, port, protocol?}], appended to the URLs. */
-        List<BrokerAddress> servers(BrokerAddress first) {
+        List<MqttjsUrl> servers(MqttjsUrl first) {
             Optional<JsonNode> servers = node("servers");
             if (servers.isEmpty()) {
                 return List.of();
@@ -244,14 +244,14 @@ final class BrokerVariables {
                 problem("servers", servers.get(), "must be an array of {\"host\": …, \"port\": …, \"protocol\": …} objects");
                 return List.of();
             }
-            List<BrokerAddress> addresses = new ArrayList<>();
+            List<MqttjsUrl> addresses = new ArrayList<>();
             for (int i = 0; i < servers.get().size(); i++) {
                 server("servers[" + i + "]", servers.get().get(i), first).ifPresent(addresses::add);
             }
             return addresses;
         }
 
-        private Optional<BrokerAddress> server(String key, JsonNode server, BrokerAddress first) {
+        private Optional<MqttjsUrl> server(String key, JsonNode server, MqttjsUrl first) {
             if (!server.isObject()) {
                 problem(key, server, "must be an object {\"host\": …, \"port\": …, \"protocol\": …}");
                 return Optional.empty();
@@ -269,9 +269,9 @@ final class BrokerVariables {
             }
             String scheme = first == null ? "mqtt" : first.scheme();
             if (protocol != null && !protocol.isNull()) {
-                Optional<String> canonical = protocol.isTextual() ? BrokerAddress.canonicalScheme(protocol.textValue()) : Optional.empty();
+                Optional<String> canonical = protocol.isTextual() ? MqttjsUrl.canonicalScheme(protocol.textValue()) : Optional.empty();
                 if (canonical.isEmpty()) {
-                    problem(key + ".protocol", protocol, "must be one of " + BrokerAddress.SCHEMES_EXPECTED);
+                    problem(key + ".protocol", protocol, "must be one of " + MqttjsUrl.SCHEMES_EXPECTED);
                     valid = false;
                 } else {
                     scheme = canonical.get();
@@ -296,7 +296,7 @@ final class BrokerVariables {
             String path = scheme.startsWith("ws") && first != null ? first.pathAndQuery() : "";
             String url = scheme + "://" + hostPart + (port == null || port.isNull() ? "" : ":" + port.longValue()) + path;
             try {
-                return Optional.of(BrokerAddress.parse(url));
+                return Optional.of(MqttjsUrl.parse(url));
             } catch (IllegalArgumentException invalid) {
                 problem(key, server, invalid.getMessage());
                 return Optional.empty();

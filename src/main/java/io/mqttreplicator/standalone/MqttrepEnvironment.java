@@ -120,7 +120,7 @@ public final class MqttrepEnvironment {
                     "no broker configured: set MQTTREP_CLIENT_{name}=mqtt://host:1883 for each broker to replicate between");
         } else if (clients.size() == 1) {
             String name = brokerNames.first();
-            findings.problem(BrokerVariables.CLIENT + name, BrokerAddress.redacted(clients.get(name)),
+            findings.problem(BrokerVariables.CLIENT + name, MqttjsUrl.redacted(clients.get(name)),
                     "only one broker configured: replication needs at least two (another MQTTREP_CLIENT_{name})");
         }
         List<BrokerDraft> brokers = new ArrayList<>();

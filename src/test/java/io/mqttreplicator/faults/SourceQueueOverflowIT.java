@@ -7,6 +7,10 @@ import io.mqttreplicator.testing.MosquittoBroker;
 import io.mqttreplicator.testing.ReplicatorProgram;
 import io.mqttreplicator.testing.SequencePublisher;
 import io.mqttreplicator.testing.SequenceRecorder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,8 +27,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SourceQueueOverflowIT {
 
-    /** Well past 65,535: the identifiers go round more than once while messages are in flight. */
-    static final int MESSAGES = 150_000;
+    /**
+     * Well past 65,535: the identifiers go round more than once while messages are in flight. A
+     * measurement can ask for more with {@code -Dburst.messages=1000000}.
+     */
+    static final int MESSAGES = Integer.getInteger("burst.messages", 150_000);
     static final String QUEUE_LIMIT = "max_queued_messages " + (MESSAGES * 2);
 
     /**
@@ -50,7 +57,8 @@ class SourceQueueOverflowIT {
                 double allSeconds = (System.nanoTime() - start) / 1e9;
                 assertThat(publisher.acknowledged()).isEqualTo(MESSAGES);
                 System.out.printf("open-loop burst, MQTT %s: %d messages published in %.1f s, all on B and C after %.1f s;"
-                        + " B %s; C %s%n", version(protocolVersion), MESSAGES, publishSeconds, allSeconds, onB, onC);
+                        + " replicator peak RSS %s; B %s; C %s%n", version(protocolVersion), MESSAGES, publishSeconds,
+                        allSeconds, peakRss(replicator), onB, onC);
             }
             assertFewDuplicates(onB, onC);
             assertThat(replicator.output()).as("the connection to A never ended")
@@ -83,8 +91,9 @@ class SourceQueueOverflowIT {
             long start = System.nanoTime();
             replicator.restart();
             awaitEverything(onB, onC);
-            System.out.printf("resumed session with %d queued, MQTT %s: all on B and C %.1f s after the restart; B %s; C %s%n",
-                    MESSAGES, version(protocolVersion), (System.nanoTime() - start) / 1e9, onB, onC);
+            System.out.printf("resumed session with %d queued, MQTT %s: all on B and C %.1f s after the restart;"
+                    + " replicator peak RSS %s; B %s; C %s%n", MESSAGES, version(protocolVersion),
+                    (System.nanoTime() - start) / 1e9, peakRss(replicator), onB, onC);
             assertFewDuplicates(onB, onC);
             assertThat(replicator.output()).as("the resumed connection to A never ended")
                     .doesNotContain("Broker 'a': connection to").doesNotContain("ERROR");
@@ -102,6 +111,17 @@ class SourceQueueOverflowIT {
     private static void assertFewDuplicates(SequenceRecorder onB, SequenceRecorder onC) {
         assertThat(onB.duplicates()).isLessThanOrEqualTo(MESSAGES / 100);
         assertThat(onC.duplicates()).isLessThanOrEqualTo(MESSAGES / 100);
+    }
+
+    /** The replicator process's peak resident memory, from /proc (for the figures only). */
+    private static String peakRss(ReplicatorProgram replicator) {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(replicator.pid()), "status")).stream()
+                    .filter(line -> line.startsWith("VmHWM:")).map(line -> line.substring(6).trim()).findFirst()
+                    .orElse("unknown");
+        } catch (IOException | UncheckedIOException e) {
+            return "unknown";
+        }
     }
 
     private static String version(int protocolVersion) {

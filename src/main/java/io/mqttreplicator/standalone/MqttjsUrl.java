@@ -10,12 +10,13 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * One address of a broker as MQTT.js reads it from a URL: {@code mqtt}, {@code mqtts}, {@code ws},
+ * A broker URL of the {@code MQTTREP_*} variables, read as MQTT.js reads it (the address the
+ * channel connects to is {@link io.mqttreplicator.broker.BrokerAddress}): {@code mqtt}, {@code mqtts}, {@code ws},
  * {@code wss}, and the aliases {@code tcp} (= mqtt), {@code ssl} and {@code tls} (= mqtts). Credentials
  * in the URL ({@code mqtt://user:password@host}) are taken out of the address, so that they never
  * appear where addresses are shown.
  */
-record BrokerAddress(String scheme, String host, int port, String pathAndQuery,
+record MqttjsUrl(String scheme, String host, int port, String pathAndQuery,
         Optional<String> username, Optional<String> password) {
 
     static final String SCHEMES_EXPECTED = "mqtt, mqtts, ws, wss, tcp, ssl or tls";
@@ -34,7 +35,7 @@ record BrokerAddress(String scheme, String host, int port, String pathAndQuery,
     }
 
     /** Throws IllegalArgumentException with a message that can follow the (redacted) URL. */
-    static BrokerAddress parse(String text) {
+    static MqttjsUrl parse(String text) {
         String url = text.trim();
         int separator = url.indexOf("://");
         if (separator <= 0) {
@@ -96,7 +97,7 @@ record BrokerAddress(String scheme, String host, int port, String pathAndQuery,
             username = Optional.of(decode(colon < 0 ? userInfo : userInfo.substring(0, colon))).filter(s -> !s.isEmpty());
             password = colon < 0 ? Optional.empty() : Optional.of(decode(userInfo.substring(colon + 1)));
         }
-        return new BrokerAddress(scheme, host, port, pathAndQuery, username, password);
+        return new MqttjsUrl(scheme, host, port, pathAndQuery, username, password);
     }
 
     /** The address without credentials, with an explicit canonical scheme and port. */
