@@ -2,6 +2,8 @@ package io.mqttreplicator.broker;
 
 import com.hivemq.client.internal.mqtt.codec.decoder.MqttDecoder;
 import com.hivemq.client.internal.mqtt.datatypes.MqttUserPropertiesImpl;
+import com.hivemq.client.internal.mqtt.message.ping.MqttPingReq;
+import com.hivemq.client.internal.mqtt.message.ping.MqttPingResp;
 import com.hivemq.client.internal.mqtt.message.publish.MqttPublish;
 import com.hivemq.client.internal.mqtt.message.publish.MqttStatefulPublish;
 import com.hivemq.client.internal.mqtt.message.publish.puback.MqttPubAck;
@@ -13,8 +15,9 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.pubcomp.Mqtt5PubCompReasonCo
 import com.hivemq.client.mqtt.mqtt5.message.publish.pubrec.Mqtt5PubRecReasonCode;
 import io.mqttreplicator.engine.BrokerMessage;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -49,12 +52,21 @@ import org.jboss.logging.Logger;
  * two brokers forwarding to each other in a deadlock. So while publishes to this broker wait for
  * their acknowledgement, reading goes on up to {@link #HARD_LIMIT} messages.
  * <p>
+ * <b>Keep-alive while not reading.</b> The client sends PINGREQ after a keep-alive interval without
+ * traffic, and closes the connection when no PINGRESP arrives within the next: a connection that
+ * does not read because the targets are slow would be closed, and its session resumed with every
+ * unacknowledged message sent again. So while reading is paused, a PINGREQ still goes to the broker
+ * (which keeps the broker's own keep-alive satisfied) and is answered here, and so is one that went
+ * out just before the pause; the broker's PINGRESPs are read, and ignored by the client, once
+ * reading goes on. A dead connection is still noticed: by the
+ * failed writes, or by the keep-alive once reading goes on.
+ * <p>
  * <b>Threads.</b> Reads run on the connection's event loop. {@link InboundMessage#ack()} may come
  * from any thread: acknowledgements are collected and written by one task on the event loop, a
  * flush per batch. Once the connection has ended, acknowledgements of its messages go nowhere: the
  * broker sends what it had not seen acknowledged again on the next connection.
  */
-final class PublishReceiver extends ChannelInboundHandlerAdapter {
+final class PublishReceiver extends ChannelDuplexHandler {
 
     private static final Logger LOG = Logger.getLogger(PublishReceiver.class);
     static final String NAME = "mqtt-replicator-receiver";
@@ -81,6 +93,8 @@ final class PublishReceiver extends ChannelInboundHandlerAdapter {
     private volatile ChannelHandlerContext ctx;
     private volatile boolean active = true;
     private boolean reading = true; // event loop only
+    /** A PINGREQ went out and no PINGRESP came back yet; event loop only. */
+    private boolean pingOutstanding;
 
     /**
      * @param sink                        takes each message, in order
@@ -113,6 +127,9 @@ final class PublishReceiver extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext context, Object msg) {
         if (msg instanceof MqttStatefulPublish publish) {
             received(publish);
+        } else if (msg instanceof MqttPingResp) {
+            pingOutstanding = false;
+            context.fireChannelRead(msg);
         } else if (msg instanceof MqttPubRel pubRel) {
             context.writeAndFlush(new MqttPubComp(pubRel.getPacketIdentifier(), Mqtt5PubCompReasonCode.SUCCESS, null,
                     MqttUserPropertiesImpl.NO_USER_PROPERTIES), context.voidPromise());
@@ -155,6 +172,9 @@ final class PublishReceiver extends ChannelInboundHandlerAdapter {
     private void setReading(boolean on) {
         reading = on;
         ctx.channel().config().setAutoRead(on);
+        if (!on && pingOutstanding) {
+            answerPing(); // its PINGRESP waits behind what is not read now
+        }
         LOG.debugf("Broker '%s': %s reading, %d messages received and not yet acknowledged", broker,
                 on ? "resumes" : "pauses", unacknowledged.size());
     }
@@ -212,6 +232,23 @@ final class PublishReceiver extends ChannelInboundHandlerAdapter {
         }
         return new MqttPubAck(message.packetId, Mqtt5PubAckReasonCode.SUCCESS, null,
                 MqttUserPropertiesImpl.NO_USER_PROPERTIES);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise) {
+        context.write(msg, promise);
+        if (msg instanceof MqttPingReq) {
+            pingOutstanding = true;
+            if (!reading) {
+                answerPing();
+            }
+        }
+    }
+
+    /** Answers the client's PINGREQ on the broker's behalf, while its PINGRESP cannot be read. */
+    private void answerPing() {
+        pingOutstanding = false;
+        ctx.fireChannelRead(MqttPingResp.INSTANCE);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.mqttreplicator.testing.TestMqttClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,6 +89,8 @@ class BrokerChannelAcknowledgementTest {
     void aNackedMessageIsRedeliveredOnTheSameChannelAndLaterMessagesAreAcknowledged() {
         other.publish("jobs/ready", "marker", 1, true);
         BrokerChannel channel = persistentChannel("ack-nack");
+        List<ConnectionEvent> ends = new CopyOnWriteArrayList<>();
+        channel.addStateListener(event -> event.ended().ifPresent(origin -> ends.add(event)));
         InboundRecorder inbound = startAndAwaitSubscribed(channel, 100);
 
         other.publish("jobs/one", "refused once", 1, false);
@@ -96,6 +99,12 @@ class BrokerChannelAcknowledgementTest {
 
         await().atMost(WAIT).until(() -> inbound.on("jobs/one").size() == 2);
         assertThat(inbound.texts("jobs/one")).containsExactly("refused once", "refused once");
+        assertThat(ends).as("the replicator closed the connection itself, and says why").singleElement()
+                .satisfies(end -> {
+                    assertThat(end.ended()).contains(ConnectionEnd.REPLICATOR);
+                    assertThat(end.error()).contains(
+                            "closed by the replicator: reconnecting so that the broker redelivers nacked messages");
+                });
         inbound.messages().stream().filter(message -> message.getPayload().topic().equals("jobs/one")).skip(1)
                 .forEach(message -> message.ack());
         other.publish("jobs/two", "next", 1, false);

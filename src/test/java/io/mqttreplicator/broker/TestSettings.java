@@ -20,6 +20,7 @@ final class TestSettings {
     private boolean cleanSession = true;
     private boolean roundRobin;
     private Duration reconnectDelay = Duration.ofMillis(100);
+    private Duration keepAlive = Duration.ofSeconds(30);
     private Optional<Credentials> credentials = Optional.empty();
     private TlsSettings tls = TlsSettings.DEFAULT;
     private Duration sessionExpiry = BrokerSettings.DEFAULT_SESSION_EXPIRY;
@@ -68,6 +69,11 @@ final class TestSettings {
         return this;
     }
 
+    TestSettings keepAlive(Duration keepAlive) {
+        this.keepAlive = keepAlive;
+        return this;
+    }
+
     TestSettings reconnectDelay(Duration reconnectDelay) {
         this.reconnectDelay = reconnectDelay;
         return this;
@@ -85,6 +91,6 @@ final class TestSettings {
 
     BrokerSettings build() {
         return new BrokerSettings(name, addresses, roundRobin, protocolVersion, maxQos, clientId, cleanSession,
-                Duration.ofSeconds(30), reconnectDelay, Duration.ofSeconds(5), credentials, tls, sessionExpiry);
+                keepAlive, reconnectDelay, Duration.ofSeconds(5), credentials, tls, sessionExpiry);
     }
 }

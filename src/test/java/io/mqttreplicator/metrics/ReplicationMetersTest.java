@@ -39,6 +39,24 @@ class ReplicationMetersTest {
     }
 
     @Test
+    void connectionEndsAreCountedByWhoEndedThemAndGoWithTheirBroker() {
+        meters.connectionEnded("a", "replicator");
+        meters.connectionEnded("a", "replicator");
+        meters.connectionEnded("a", "broker");
+        meters.connectionEnded("b", "network");
+
+        assertThat(registry.get(MeterNames.CONNECTIONS_ENDED).tags("broker", "a", "origin", "replicator").counter().count())
+                .isEqualTo(2);
+        assertThat(registry.get(MeterNames.CONNECTIONS_ENDED).tags("broker", "a", "origin", "broker").counter().count())
+                .isEqualTo(1);
+
+        meters.retainOnly(Set.of("b"), Set.of());
+
+        assertThat(registry.find(MeterNames.CONNECTIONS_ENDED).tags("broker", "a").counters()).isEmpty();
+        assertThat(registry.get(MeterNames.CONNECTIONS_ENDED).tags("broker", "b").counter().count()).isEqualTo(1);
+    }
+
+    @Test
     void threadsCountingFirstAtOnceAllCountOnOneRegisteredCounter() throws Exception {
         int threads = 4;
         int each = 10_000;
