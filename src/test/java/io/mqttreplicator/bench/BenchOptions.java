@@ -1,6 +1,7 @@
 package io.mqttreplicator.bench;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import io.mqttreplicator.testing.ReplicatorProgram;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,9 +52,7 @@ record BenchOptions(
      * ratios, GC time ratio and size policy weight are run-java.sh's own defaults. {@code ImageJvmOptionsTest}
      * keeps this in line with the image and the Deployment.
      */
-    static final String IMAGE_JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=50.0 -XX:+UseSerialGC"
-            + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90"
-            + " -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -XX:InitialRAMPercentage=25";
+    static final String IMAGE_JVM_OPTIONS = ReplicatorProgram.IMAGE_JVM_OPTIONS;
 
     static final String USAGE = """
             ReplicationBenchmark: the replicator (R) against a Mosquitto bridge (M), same load, same brokers' settings,

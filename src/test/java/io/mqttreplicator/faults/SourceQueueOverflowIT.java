@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,6 +34,8 @@ class SourceQueueOverflowIT {
      */
     static final int MESSAGES = Integer.getInteger("burst.messages", 150_000);
     static final String QUEUE_LIMIT = "max_queued_messages " + (MESSAGES * 2);
+    /** The replicator's JVM as the image runs it in the Deployment (a 256 MiB heap): the memory figures mean something. */
+    static final List<String> AS_SHIPPED = List.of(ReplicatorProgram.IMAGE_JVM_OPTIONS.split(" "));
 
     /**
      * The publisher runs at full speed, not paced by the replication (A acknowledges as soon as it
@@ -46,7 +49,8 @@ class SourceQueueOverflowIT {
                 MosquittoBroker c = MosquittoBroker.builder().name("c").config(QUEUE_LIMIT).start();
                 SequenceRecorder onB = SequenceRecorder.subscribe(b.port(), "recorder-b", "stream/#", MESSAGES);
                 SequenceRecorder onC = SequenceRecorder.subscribe(c.port(), "recorder-c", "stream/#", MESSAGES);
-                ReplicatorProgram replicator = ReplicatorProgram.start("burst", streamFromA(protocolVersion, a, b, c))) {
+                ReplicatorProgram replicator = ReplicatorProgram.start("burst", streamFromA(protocolVersion, a, b, c),
+                        AS_SHIPPED)) {
             StreamFaultsIT.awaitReplicating(a, onB, onC);
 
             long start = System.nanoTime();
@@ -78,7 +82,8 @@ class SourceQueueOverflowIT {
                 MosquittoBroker c = MosquittoBroker.builder().name("c").config(QUEUE_LIMIT).start();
                 SequenceRecorder onB = SequenceRecorder.subscribe(b.port(), "recorder-b", "stream/#", MESSAGES);
                 SequenceRecorder onC = SequenceRecorder.subscribe(c.port(), "recorder-c", "stream/#", MESSAGES);
-                ReplicatorProgram replicator = ReplicatorProgram.start("resume", streamFromA(protocolVersion, a, b, c))) {
+                ReplicatorProgram replicator = ReplicatorProgram.start("resume", streamFromA(protocolVersion, a, b, c),
+                        AS_SHIPPED)) {
             StreamFaultsIT.awaitReplicating(a, onB, onC);
             replicator.stop();
 

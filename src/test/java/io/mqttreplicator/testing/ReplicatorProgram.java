@@ -33,6 +33,14 @@ import java.util.concurrent.TimeUnit;
 public final class ReplicatorProgram implements AutoCloseable {
 
     public static final Path JAR = Paths.get("target", "quarkus-app", "quarkus-run.jar");
+    /**
+     * The JVM options the image's run-java.sh starts the program with under the Deployment's 512 MiB
+     * limit ({@code -XX:MaxRAM} stands for the container's limit); {@code ImageJvmOptionsTest} keeps
+     * them in line with the image and the Deployment.
+     */
+    public static final String IMAGE_JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=50.0 -XX:+UseSerialGC"
+            + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90"
+            + " -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -XX:InitialRAMPercentage=25";
     private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
 
     static {
@@ -58,11 +66,16 @@ public final class ReplicatorProgram implements AutoCloseable {
      * 127.0.0.1 port unless the variables say otherwise.
      */
     public static ReplicatorProgram start(String name, Map<String, String> environment) {
+        return start(name, environment, List.of());
+    }
+
+    /** {@link #start(String, Map)} with these JVM options, e.g. {@link #IMAGE_JVM_OPTIONS} split at spaces. */
+    public static ReplicatorProgram start(String name, Map<String, String> environment, List<String> jvmOptions) {
         try {
             Path base = Files.isDirectory(Paths.get("target")) ? Paths.get("target", "replicator")
                     : Paths.get(System.getProperty("java.io.tmpdir"));
             Files.createDirectories(base);
-            return start(Files.createTempDirectory(base.toAbsolutePath(), name + "-"), environment, List.of());
+            return start(Files.createTempDirectory(base.toAbsolutePath(), name + "-"), environment, jvmOptions);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
