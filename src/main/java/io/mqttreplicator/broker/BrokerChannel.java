@@ -380,17 +380,13 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     }
 
     /**
-     * {@inheritDoc} MQTT 3.1.1: yes. MQTT 5: no, the subscriptions use No Local, except shared
-     * subscriptions ({@code $share/...}), where No Local is not allowed.
+     * {@inheritDoc} MQTT 3.1.1: yes. MQTT 5: no, the subscriptions use No Local; shared ones
+     * ({@code $share/...}), where No Local is not allowed, do bring echoes back, possibly to another
+     * instance, but those carry the replication's origin mark, by which the engine drops them.
      */
     @Override
     public boolean echoesOwnPublishes() {
-        if (settings.protocolVersion() != 5) {
-            return true;
-        }
-        synchronized (subscriptionLock) {
-            return subscriptions.keySet().stream().anyMatch(ProtocolClient::isShared);
-        }
+        return settings.protocolVersion() != 5;
     }
 
     @Override

@@ -31,6 +31,7 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
 import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.Mqtt5Unsubscribe;
 import io.mqttreplicator.engine.BrokerMessage;
+import io.mqttreplicator.engine.SharedSubscription;
 import io.mqttreplicator.engine.Subscription;
 import io.reactivex.schedulers.Schedulers;
 import java.nio.charset.StandardCharsets;
@@ -238,7 +239,7 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
                         .topicFilter(subscription.filter())
                         .qos(MqttQos.fromCode(subscription.qos()))
                         // No Local is a protocol error on shared subscriptions
-                        .noLocal(!isShared(subscription.filter()))
+                        .noLocal(!SharedSubscription.isShared(subscription.filter()))
                         .build());
             }
             return client.subscribe(Mqtt5Subscribe.builder().addSubscriptions(mqttSubscriptions).build())
@@ -264,12 +265,15 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
 
         @Override
         public CompletableFuture<?> publish(BrokerMessage message, int qos) {
-            return client.publish(Mqtt5Publish.builder()
+            var publish = Mqtt5Publish.builder()
                     .topic(message.topic())
                     .qos(MqttQos.fromCode(qos))
                     .payload(message.payload())
-                    .retain(message.retain())
-                    .build());
+                    .retain(message.retain());
+            if (message.origin() != null) {
+                publish.userProperties().add(SharedSubscription.ORIGIN_PROPERTY, message.origin()).applyUserProperties();
+            }
+            return client.publish(publish.build());
         }
 
         @Override
@@ -281,9 +285,5 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
         public MqttClientState state() {
             return client.getState();
         }
-    }
-
-    static boolean isShared(String filter) {
-        return filter.startsWith("$share/");
     }
 }

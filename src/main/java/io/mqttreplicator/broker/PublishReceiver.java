@@ -2,6 +2,7 @@ package io.mqttreplicator.broker;
 
 import com.hivemq.client.internal.mqtt.codec.decoder.MqttDecoder;
 import com.hivemq.client.internal.mqtt.datatypes.MqttUserPropertiesImpl;
+import com.hivemq.client.internal.mqtt.datatypes.MqttUserPropertyImpl;
 import com.hivemq.client.internal.mqtt.message.ping.MqttPingReq;
 import com.hivemq.client.internal.mqtt.message.ping.MqttPingResp;
 import com.hivemq.client.internal.mqtt.message.publish.MqttPublish;
@@ -14,6 +15,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
 import com.hivemq.client.mqtt.mqtt5.message.publish.pubcomp.Mqtt5PubCompReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.pubrec.Mqtt5PubRecReasonCode;
 import io.mqttreplicator.engine.BrokerMessage;
+import io.mqttreplicator.engine.SharedSubscription;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -142,7 +144,7 @@ final class PublishReceiver extends ChannelDuplexHandler {
         MqttPublish publish = stateful.stateless();
         int qos = publish.getQos().getCode();
         BrokerMessage message = new BrokerMessage(publish.getTopic().toString(), publish.getPayloadAsBytes(), qos,
-                publish.isRetain());
+                publish.isRetain(), origin(publish));
         InboundMessage inbound = new InboundMessage(message, qos == 0 ? 0 : stateful.getPacketIdentifier(), this);
         unacknowledged.add(inbound);
         sink.received(inbound);
@@ -151,6 +153,18 @@ final class PublishReceiver extends ChannelDuplexHandler {
                 setReading(false);
             }
         }
+    }
+
+    /** The origin mark of a forwarded message (an MQTT 5 user property), or null. */
+    private static String origin(MqttPublish publish) {
+        var properties = publish.getUserProperties().asList();
+        for (int i = 0; i < properties.size(); i++) {
+            MqttUserPropertyImpl property = properties.get(i);
+            if (property.getName().toString().equals(SharedSubscription.ORIGIN_PROPERTY)) {
+                return property.getValue().toString();
+            }
+        }
+        return null;
     }
 
     /** An own publish was sent on this connection: its acknowledgement must be read. */

@@ -76,6 +76,11 @@ public final class ReplicationEngine implements AutoCloseable {
     private static final long WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final String replication;
+    /**
+     * With a shared rule: the start of the origin mark of every publish ({@code {origin}/{source}}),
+     * by which every instance of this replication recognises its forwards coming back; else null.
+     */
+    private final String originMark;
     private final List<TopicRule> rules;
     private final long tickPeriodNanos;
     private final EngineOptions options;
@@ -107,11 +112,22 @@ public final class ReplicationEngine implements AutoCloseable {
      */
     public ReplicationEngine(String replication, double mergeFrequencyHz, List<TopicRule> rules,
             List<BrokerEndpoint> brokers, EngineOptions options) {
+        this(replication, replication, mergeFrequencyHz, rules, brokers, options);
+    }
+
+    /**
+     * @param origin what marks this replication's forwards, the same for every instance of it and
+     *               different from every other replication that may share a broker with it
+     */
+    public ReplicationEngine(String replication, String origin, double mergeFrequencyHz, List<TopicRule> rules,
+            List<BrokerEndpoint> brokers, EngineOptions options) {
         if (!(mergeFrequencyHz > 0) || Double.isInfinite(mergeFrequencyHz)) {
             throw new IllegalArgumentException("mergeFrequencyHz must be positive: " + mergeFrequencyHz);
         }
         this.replication = replication;
         this.rules = List.copyOf(rules);
+        this.originMark = this.rules.stream().anyMatch(rule -> SharedSubscription.isShared(rule.filter()))
+                ? origin + "/" : null;
         this.tickPeriodNanos = Math.max(1_000_000L, Math.round(1e9 / mergeFrequencyHz));
         this.options = options;
         this.listener = options.listener();
@@ -314,6 +330,11 @@ public final class ReplicationEngine implements AutoCloseable {
             return;
         }
         listener.received(source.name, route.id());
+        if (originMark != null && in.origin() != null && in.origin().startsWith(originMark)) {
+            // an instance of this replication published it: an echo, whichever instance it reached
+            drop(source, message, route.id(), DropReason.ECHO);
+            return;
+        }
         long now = clock.getAsLong();
         long fingerprint = 0;
         if (source.echoes != null && !source.echoes.isEmpty()) {
@@ -351,7 +372,9 @@ public final class ReplicationEngine implements AutoCloseable {
         for (int position : targets) {
             Link target = links[position];
             int qos = Math.min(Math.min(in.qos(), route.rule.qos()), target.maxQos);
-            BrokerMessage out = qos == in.qos() && retain == in.retain() ? in : new BrokerMessage(in.topic(), in.payload(), qos, retain);
+            BrokerMessage out = originMark != null ? new BrokerMessage(in.topic(), in.payload(), qos, retain, source.origin)
+                    : qos == in.qos() && retain == in.retain() && in.origin() == null ? in
+                    : new BrokerMessage(in.topic(), in.payload(), qos, retain);
             int copies = target.echoes == null ? 0 : routes.subscriptionsMatching(position, in.topic());
             if (copies > 0 && fingerprint == 0) {
                 fingerprint = EchoFilter.fingerprint(in.payload());
@@ -455,6 +478,8 @@ public final class ReplicationEngine implements AutoCloseable {
         final String name;
         final BrokerEndpoint endpoint;
         final int maxQos;
+        /** The origin mark of what this broker is the source of, or null without a shared rule. */
+        final String origin;
         /** Null when the endpoint does not echo. */
         final EchoFilter echoes;
         final AtomicInteger inFlight = new AtomicInteger();
@@ -472,6 +497,7 @@ public final class ReplicationEngine implements AutoCloseable {
             this.name = endpoint.name();
             this.endpoint = endpoint;
             this.maxQos = Math.max(0, Math.min(2, endpoint.maxQos()));
+            this.origin = originMark == null ? null : originMark + name;
             this.echoes = endpoint.echoesOwnPublishes() ? new EchoFilter(echoExpiryNanos) : null;
             this.maxInFlight = maxInFlight;
             this.requestBatch = Math.max(1, maxInFlight / 16);

@@ -34,7 +34,7 @@ final class Routes {
 
         Route(TopicRule rule, List<String> brokers) {
             this.rule = rule;
-            this.filter = TopicFilter.parse(rule.filter());
+            this.filter = TopicFilter.parse(SharedSubscription.topicFilter(rule.filter()));
             this.stateMode = rule.mode() == ReplicationMode.STATE;
             this.ttlNanos = rule.ttl().toNanos();
             int count = brokers.size();
@@ -88,7 +88,7 @@ final class Routes {
         subscribedBy = new TopicFilter[brokers.size()][];
         for (int i = 0; i < brokers.size(); i++) {
             subscribedBy[i] = subscriptions.get(brokers.get(i)).stream()
-                    .map(subscription -> TopicFilter.parse(subscription.filter()))
+                    .map(subscription -> TopicFilter.parse(SharedSubscription.topicFilter(subscription.filter())))
                     .toArray(TopicFilter[]::new);
         }
     }
@@ -98,16 +98,22 @@ final class Routes {
      * of the rules each one serves. A filter covered by another one on the same broker is left out
      * (its topics arrive through the wider filter and still go to their most specific rule): brokers
      * may deliver one copy per matching subscription (Mosquitto 2 does), which would duplicate
-     * messages and echoes.
+     * messages and echoes. A shared subscription ({@code $share/...}) is subscribed as it is: it
+     * neither covers nor is covered by another filter, its messages being split among instances.
      */
     static Map<String, List<Subscription>> subscriptions(List<TopicRule> rules, Collection<String> brokers) {
         Map<String, List<Subscription>> result = new LinkedHashMap<>();
         for (String broker : brokers) {
+            List<Subscription> subscriptions = new ArrayList<>();
+            rules.stream()
+                    .filter(rule -> !rule.noSubscribe() && rule.subscribeOn().allows(broker)
+                            && SharedSubscription.isShared(rule.filter()))
+                    .forEach(rule -> subscriptions.add(new Subscription(rule.filter(), rule.qos())));
             List<TopicRule> subscribing = rules.stream()
-                    .filter(rule -> !rule.noSubscribe() && rule.subscribeOn().allows(broker))
+                    .filter(rule -> !rule.noSubscribe() && rule.subscribeOn().allows(broker)
+                            && !SharedSubscription.isShared(rule.filter()))
                     .toList();
             List<TopicFilter> filters = subscribing.stream().map(rule -> TopicFilter.parse(rule.filter())).toList();
-            List<Subscription> subscriptions = new ArrayList<>();
             for (int i = 0; i < filters.size(); i++) {
                 if (coveredByAnother(filters, i)) {
                     continue;

@@ -8,6 +8,7 @@ import io.mqttreplicator.broker.BrokerSettings.TlsSettings;
 import io.mqttreplicator.engine.BrokerSelection;
 import io.mqttreplicator.engine.MergeAlgorithm;
 import io.mqttreplicator.engine.ReplicationMode;
+import io.mqttreplicator.engine.SharedSubscription;
 import io.mqttreplicator.engine.TopicFilter;
 import io.mqttreplicator.engine.TopicRule;
 import io.mqttreplicator.operator.api.v1alpha1.BrokerSelectionSpec;
@@ -24,10 +25,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -145,7 +148,15 @@ final class ReplicationTranslator {
             if (!ruleIds.add(ruleId(topic, i))) {
                 problems.add(field + ".name: '" + ruleId(topic, i) + "' names another topic rule too; names must be unique");
             }
+            int before = problems.size();
             checkTopic(topic, field, names, problems);
+            if (problems.size() == before && topic.getFilter() != null && SharedSubscription.isShared(topic.getFilter())) {
+                Map<String, Integer> protocolVersions = new HashMap<>();
+                brokers.stream().filter(Objects::nonNull).filter(broker -> broker.getName() != null)
+                        .forEach(broker -> protocolVersions.put(broker.getName(), broker.getProtocolVersion()));
+                SharedSubscription.problems(topicRule(topic, i), protocolVersions)
+                        .forEach(problem -> problems.add(field + ".filter: " + problem));
+            }
         }
     }
 
@@ -215,10 +226,16 @@ final class ReplicationTranslator {
     }
 
     private static void checkTopic(TopicSpec topic, String field, Set<String> brokers, List<String> problems) {
-        try {
-            TopicFilter.parse(topic.getFilter());
-        } catch (IllegalArgumentException e) {
-            problems.add(field + ".filter: " + e.getMessage());
+        Optional<String> sharedForm = topic.getFilter() == null ? Optional.empty()
+                : SharedSubscription.formProblem(topic.getFilter());
+        if (sharedForm.isPresent()) {
+            problems.add(field + ".filter: " + sharedForm.get());
+        } else {
+            try {
+                TopicFilter.parse(topic.getFilter() == null ? null : SharedSubscription.topicFilter(topic.getFilter()));
+            } catch (IllegalArgumentException e) {
+                problems.add(field + ".filter: " + e.getMessage());
+            }
         }
         if (topic.getMode() == null) {
             problems.add(field + ".mode: must be state or stream");

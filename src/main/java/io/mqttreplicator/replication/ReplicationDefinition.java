@@ -14,11 +14,21 @@ import java.util.Objects;
  * @param mergeFrequencyHz state mode merge ticks per second
  * @param brokers          the brokers, names unique
  * @param rules            the topic rules, in configuration order
+ * @param origin           marks this replication's forwards for shared rules (MQTT 5 user property):
+ *                         the same for every instance of the replication, different from other
+ *                         replications that may share a broker with it
  */
-public record ReplicationDefinition(String name, double mergeFrequencyHz, List<BrokerSettings> brokers, List<TopicRule> rules) {
+public record ReplicationDefinition(String name, double mergeFrequencyHz, List<BrokerSettings> brokers, List<TopicRule> rules,
+        String origin) {
+
+    /** A definition whose name is its origin mark. */
+    public ReplicationDefinition(String name, double mergeFrequencyHz, List<BrokerSettings> brokers, List<TopicRule> rules) {
+        this(name, mergeFrequencyHz, brokers, rules, name);
+    }
 
     public ReplicationDefinition {
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(origin, "origin");
         brokers = List.copyOf(brokers);
         rules = List.copyOf(rules);
         if (!(mergeFrequencyHz > 0)) {

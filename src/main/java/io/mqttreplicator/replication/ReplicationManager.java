@@ -150,8 +150,8 @@ public class ReplicationManager {
             List<BrokerEndpoint> endpoints = List.copyOf(channels.values());
             EngineListener listener = EngineListener.all(
                     observers.stream().map(observer -> observer.engineListener(definition.name())).toList());
-            engine = new ReplicationEngine(definition.name(), definition.mergeFrequencyHz(), definition.rules(), endpoints,
-                    EngineOptions.defaults().withListener(listener));
+            engine = new ReplicationEngine(definition.name(), definition.origin(), definition.mergeFrequencyHz(),
+                    definition.rules(), endpoints, EngineOptions.defaults().withListener(listener));
             engine.start();
             channelsToStart.forEach(BrokerChannel::start);
         }

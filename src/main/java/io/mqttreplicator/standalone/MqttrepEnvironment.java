@@ -1,5 +1,6 @@
 package io.mqttreplicator.standalone;
 
+import io.mqttreplicator.engine.SharedSubscription;
 import io.mqttreplicator.engine.TopicRule;
 import io.mqttreplicator.replication.ReplicationDefinition;
 import io.mqttreplicator.replication.StableClientId;
@@ -41,6 +42,8 @@ public final class MqttrepEnvironment {
     public static final String REPLICATION_NAME = "standalone";
     static final String PREFIX = "MQTTREP_";
     static final String MERGE_FREQUENCY = "MQTTREP_MERGE_FREQUENCY";
+    /** New: names this instance, for running several with shared subscriptions ({@code $share/...} rules). */
+    static final String INSTANCE = "MQTTREP_INSTANCE";
     /** The name the MQTT_Replicator code actually read (its README says MQTTREP_MERGE_FREQUENCY). */
     static final String LEGACY_MERGE_FREQUENCY = "MQTT_REPLICATOR_MERGE_FREQUENCY";
 
@@ -80,7 +83,7 @@ public final class MqttrepEnvironment {
         for (Map.Entry<String, String> variable : new TreeMap<>(environment).entrySet()) {
             String name = variable.getKey();
             String value = variable.getValue() == null ? "" : variable.getValue();
-            if (name.equals(MERGE_FREQUENCY) || name.equals(LEGACY_MERGE_FREQUENCY)) {
+            if (name.equals(MERGE_FREQUENCY) || name.equals(LEGACY_MERGE_FREQUENCY) || name.equals(INSTANCE)) {
                 continue;
             }
             if (!name.startsWith(PREFIX)) {
@@ -141,14 +144,27 @@ public final class MqttrepEnvironment {
                 brokerNames.size() >= 2, findings).ifPresent(rules::add));
 
         double mergeFrequency = mergeFrequency(environment, findings);
+        Map<String, Integer> protocolVersions = new TreeMap<>();
+        brokers.forEach(broker -> protocolVersions.put(broker.name(), broker.protocolVersion()));
+        boolean shared = false;
+        for (TopicRule rule : rules) {
+            if (SharedSubscription.isShared(rule.filter())) {
+                shared = true;
+                SharedSubscription.problems(rule, protocolVersions).forEach(problem ->
+                        findings.problem(TopicVariables.TOPIC + rule.id(), rule.filter(), problem));
+            }
+        }
+        String instance = shared ? instance(environment, findings) : "";
 
         if (findings.hasProblems()) {
             return new Invalid(findings.problems(), findings.warnings());
         }
         String identity = identity(brokers, rules);
+        // instances sharing the subscriptions each keep sessions of their own
+        String sessions = shared ? identity + "\u0000instance=" + instance : identity;
         ReplicationDefinition definition = new ReplicationDefinition(REPLICATION_NAME, mergeFrequency,
-                brokers.stream().map(broker -> broker.settings(StableClientId.generate(broker.name(), identity))).toList(),
-                rules);
+                brokers.stream().map(broker -> broker.settings(StableClientId.generate(broker.name(), sessions))).toList(),
+                rules, REPLICATION_NAME + "@" + identity.substring(0, 12));
         return new Valid(definition, findings.warnings());
     }
 
@@ -170,6 +186,24 @@ public final class MqttrepEnvironment {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * This instance's name, with shared rules: MQTTREP_INSTANCE, else the host name the container
+     * runtime sets (HOSTNAME: the pod name in Kubernetes). It keeps the instance's client ids, and so
+     * its persistent sessions, apart from the other instances' and the same across its restarts.
+     */
+    private static String instance(Map<String, String> environment, Findings findings) {
+        String instance = blankToNull(environment.get(INSTANCE));
+        if (instance == null) {
+            instance = blankToNull(environment.get("HOSTNAME"));
+        }
+        if (instance == null) {
+            findings.problem(INSTANCE, "shared subscriptions ($share/...) need a name for each instance of the"
+                    + " replicator, stable across its restarts, e.g. MQTTREP_INSTANCE=replicator-1");
+            return "";
+        }
+        return instance;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.mqttreplicator.standalone;
 import io.mqttreplicator.engine.BrokerSelection;
 import io.mqttreplicator.engine.MergeAlgorithm;
 import io.mqttreplicator.engine.ReplicationMode;
+import io.mqttreplicator.engine.SharedSubscription;
 import io.mqttreplicator.engine.TopicRule;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -146,6 +147,8 @@ final class TopicVariables {
             findings.problem(variable, filter, "a topic filter is at most 65535 bytes long");
         } else if (!filter.equals(filter.strip())) {
             findings.warning(variable, filter, "the filter begins or ends with white space, which is part of the topic");
+        } else if (SharedSubscription.isShared(filter)) {
+            SharedSubscription.formProblem(filter).ifPresent(problem -> findings.problem(variable, filter, problem));
         } else if (filter.startsWith("$")) {
             findings.warning(variable, filter, "topics beginning with $ are never replicated");
         }

@@ -152,6 +152,11 @@ final class InMemoryBroker implements BrokerEndpoint, AutoCloseable {
         accept(new BrokerMessage(topic, payload, qos, retain), false);
     }
 
+    /** A message published by someone else with an origin mark: e.g. another instance's forward. */
+    synchronized void clientPublishMarked(String topic, String payload, String origin) {
+        accept(new BrokerMessage(topic, payload.getBytes(StandardCharsets.UTF_8), 1, false, origin), false);
+    }
+
     /** The engine's connection re-subscribes (a reconnect): every matching retained message is sent again. */
     synchronized void replayRetained() {
         subscriptions.forEach(this::replay);
@@ -221,7 +226,8 @@ final class InMemoryBroker implements BrokerEndpoint, AutoCloseable {
         }
         for (Subscription subscription : subscriptions) {
             if (parsed(subscription).matches(message.topic())) {
-                enqueue(new BrokerMessage(message.topic(), message.payload(), Math.min(message.qos(), subscription.qos()), false));
+                enqueue(new BrokerMessage(message.topic(), message.payload(), Math.min(message.qos(), subscription.qos()), false,
+                        message.origin()));
             }
         }
     }
@@ -235,7 +241,8 @@ final class InMemoryBroker implements BrokerEndpoint, AutoCloseable {
     }
 
     private TopicFilter parsed(Subscription subscription) {
-        return parsedFilters.computeIfAbsent(subscription.filter(), TopicFilter::parse);
+        return parsedFilters.computeIfAbsent(subscription.filter(),
+                filter -> TopicFilter.parse(SharedSubscription.topicFilter(filter)));
     }
 
     private void enqueue(BrokerMessage message) {

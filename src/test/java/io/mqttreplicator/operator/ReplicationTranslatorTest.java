@@ -127,6 +127,31 @@ class ReplicationTranslatorTest {
     }
 
     @Test
+    void aSharedRuleNeedsStreamModeAndMqtt5() {
+        var mqtt5 = broker("a", "mqtt://a");
+        mqtt5.setProtocolVersion(5);
+        var mqtt311 = broker("b", "mqtt://b");
+
+        MqttReplication onMqtt311 = resource(List.of(mqtt5, mqtt311), List.of(stream("$share/rep/x/#")));
+        assertThat(((InvalidSpec) translate(onMqtt311, NO_SECRETS)).problems()).containsExactly(
+                "spec.topics[0].filter: a shared subscription needs MQTT 5 (protocolVersion 5) on every broker it"
+                        + " subscribes on, to mark forwarded messages with their origin: b uses MQTT 3.1.1");
+
+        MqttReplication stateRule = resource(List.of(mqtt5, mqtt5Broker("b")), List.of(state("$share/rep/x/#")));
+        assertThat(((InvalidSpec) translate(stateRule, NO_SECRETS)).problems()).singleElement().asString()
+                .startsWith("spec.topics[0].filter: a shared subscription needs stream mode");
+
+        MqttReplication valid = resource(List.of(mqtt5, mqtt5Broker("b")), List.of(stream("$share/rep/x/#")));
+        assertThat(((Valid) translate(valid, NO_SECRETS)).definition().rules().get(0).filter()).isEqualTo("$share/rep/x/#");
+    }
+
+    private static io.mqttreplicator.operator.api.v1alpha1.BrokerSpec mqtt5Broker(String name) {
+        var broker = broker(name, "mqtt://" + name);
+        broker.setProtocolVersion(5);
+        return broker;
+    }
+
+    @Test
     void credentialsAndCaComeFromSecretsAndMissingOnesAreNamed() {
         MqttReplication resource = resource(List.of(brokerWithCredentials("a", "a-login", "mqtts://a:8883"), broker("b", "mqtt://b")),
                 List.of(stream("#")));

@@ -29,7 +29,7 @@ class ConfigurationDocsTest {
         }
 
         List<String> read = new ArrayList<>(List.of(strip(BrokerVariables.CLIENT), strip(BrokerVariables.CONFIG),
-                strip(TopicVariables.TOPIC), MqttrepEnvironment.MERGE_FREQUENCY));
+                strip(TopicVariables.TOPIC), MqttrepEnvironment.MERGE_FREQUENCY, MqttrepEnvironment.INSTANCE));
         for (TopicVariables.Setting setting : TopicVariables.Setting.values()) {
             if (setting != TopicVariables.Setting.PULISH_BLACKLIST) { // named in the PUBLISH_BLACKLIST row
                 read.add(strip(setting.prefix));

@@ -579,4 +579,53 @@ class MqttrepEnvironmentTest {
         assertThat(problems(minimal("MQTTREP_MODE_t", "x".repeat(200)))).containsExactly(
                 "MQTTREP_MODE_t=" + "x".repeat(120) + "…: mode must be state or stream");
     }
+
+    /** A stream rule on a shared subscription between two MQTT 5 brokers, for one named instance. */
+    static Map<String, String> shared(String instance) {
+        return minimal("MQTTREP_TOPIC_t", "$share/replicators/sensors/#", "MQTTREP_MODE_t", "stream",
+                "MQTTREP_CONFIG_A", "{\"protocolVersion\": 5}", "MQTTREP_CONFIG_B", "{\"protocolVersion\": 5}",
+                "MQTTREP_INSTANCE", instance);
+    }
+
+    @Test
+    void aSharedRuleRunsOnEveryInstanceWithSessionsOfItsOwnAndOneOriginMark() {
+        ReplicationDefinition first = valid(shared("replicator-1"));
+        ReplicationDefinition second = valid(shared("replicator-2"));
+
+        assertThat(rule(first, "t").filter()).isEqualTo("$share/replicators/sensors/#");
+        assertThat(broker(first, "A").clientId()).isNotEqualTo(broker(second, "A").clientId());
+        assertThat(broker(first, "A").clientId()).isEqualTo(broker(valid(shared("replicator-1")), "A").clientId());
+        assertThat(first.origin()).isEqualTo(second.origin()).startsWith("standalone@");
+        assertThat(warnings(shared("replicator-1"))).noneMatch(warning -> warning.contains("never replicated"));
+    }
+
+    @Test
+    void aSharedRuleTakesTheHostNameWhenNoInstanceIsNamed() {
+        Map<String, String> environment = shared("replicator-1");
+        environment.remove("MQTTREP_INSTANCE");
+        environment.put("HOSTNAME", "replicator-7c9f");
+
+        assertThat(broker(valid(environment), "A").clientId()).isNotEqualTo(broker(valid(shared("replicator-1")), "A").clientId());
+
+        environment.remove("HOSTNAME");
+        assertThat(problems(environment)).containsExactly("MQTTREP_INSTANCE: shared subscriptions ($share/...) need a name for"
+                + " each instance of the replicator, stable across its restarts, e.g. MQTTREP_INSTANCE=replicator-1");
+    }
+
+    @Test
+    void aSharedRuleOnMqtt311BrokersOrInStateModeIsRefused() {
+        Map<String, String> mqtt311 = shared("replicator-1");
+        mqtt311.remove("MQTTREP_CONFIG_B");
+        assertThat(problems(mqtt311)).containsExactly("MQTTREP_TOPIC_t=$share/replicators/sensors/#: a shared subscription"
+                + " needs MQTT 5 (protocolVersion 5) on every broker it subscribes on, to mark forwarded messages with"
+                + " their origin: B uses MQTT 3.1.1");
+
+        Map<String, String> state = shared("replicator-1");
+        state.remove("MQTTREP_MODE_t");
+        assertThat(problems(state)).singleElement().asString().startsWith("MQTTREP_TOPIC_t=$share/replicators/sensors/#:")
+                .contains("stream mode");
+
+        assertThat(problems(minimal("MQTTREP_TOPIC_t", "$share/replicators"))).singleElement().asString()
+                .contains("$share/{group}/{filter}");
+    }
 }

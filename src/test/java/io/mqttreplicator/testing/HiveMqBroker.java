@@ -45,6 +45,12 @@ public final class HiveMqBroker implements TestBroker {
                             <persistence>
                                 <mode>in-memory</mode>
                             </persistence>
+                            <mqtt>
+                                <queued-messages>
+                                    <!-- the default, 1000 with the discard strategy, drops a fast publisher's messages -->
+                                    <max-queue-size>200000</max-queue-size>
+                                </queued-messages>
+                            </mqtt>
                             <anonymous-usage-statistics>
                                 <enabled>false</enabled>
                             </anonymous-usage-statistics>

@@ -30,7 +30,8 @@ public class TopicSpec {
     @Size(max = 63)
     private String name;
 
-    @JsonPropertyDescription("The MQTT topic filter; + matches one level, # the rest. Topics starting with $ are never replicated.")
+    @JsonPropertyDescription("The MQTT topic filter; + matches one level, # the rest. Topics starting with $ are never replicated."
+            + " $share/{group}/{filter} subscribes as an MQTT shared subscription: stream mode, MQTT 5 brokers.")
     @Required
     @Pattern(FILTER_PATTERN)
     @Size(min = 1, max = 65535)
