@@ -63,7 +63,11 @@ class RefusedPublishIT {
             assertThat(onC.received("data/big/1")).isEmpty();
             assertThat(onC.receivedTexts("data/denied/1")).containsExactly("not for b");
             assertThat(onD.received("data/big/1")).isEmpty();
-            assertThat(onD.receivedTexts("data/denied/1")).containsExactly("not for b");
+            // D closes the socket when it reads the oversized packet; when the message before it came in the same
+            // read, D's PUBACK for it is never written, and the client sends it again on each of the (at most
+            // POISON_STRIKES + 1) connections until the big one is given up: at least once, a bounded number of times
+            assertThat(onD.receivedTexts("data/denied/1")).isNotEmpty().containsOnly("not for b")
+                    .hasSizeLessThanOrEqualTo(BrokerChannel.POISON_STRIKES + 1);
             replicator.awaitOutput("a publish to broker b failed", 1, Duration.ofSeconds(10));
             assertThat(replicator.output()).contains("refused a publish to 'data/denied/1': NOT_AUTHORIZED")
                     .contains("Broker 'c': " + BrokerChannel.POISON_STRIKES + " connections in a row ended")
