@@ -58,7 +58,7 @@ public final class ScaleOutBenchmark {
         String queue = "max_queued_messages " + messages * 2;
         try (MosquittoBroker a = MosquittoBroker.builder().name("scale-a").config(queue, "max_queued_bytes 0").start();
                 MosquittoBroker b = MosquittoBroker.builder().name("scale-b").config(queue, "max_queued_bytes 0").start();
-                SequenceRecorder onB = SequenceRecorder.subscribe(b.port(), "scale-recorder", "scale/seq", messages)) {
+                SequenceRecorder onB = SequenceRecorder.subscribe(b.port(), "scale-recorder", "scale/#", messages)) {
             List<ReplicatorProgram> programs = new ArrayList<>();
             List<Integer> ports = new ArrayList<>();
             try {
