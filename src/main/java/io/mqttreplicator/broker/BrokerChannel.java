@@ -57,8 +57,8 @@ import org.jboss.logging.Logger;
  * outbound publisher.
  * <p>
  * <b>Lifecycle.</b> Construct, subscribe to {@link #inbound()} (before or after {@link #start()},
- * nothing is lost either way: the channel's flow is registered with the client at construction, and
- * messages wait unacknowledged in the client until requested), call {@link #start()}, and
+ * nothing is lost either way: each connection's {@link PublishReceiver} is in place before the first
+ * message after CONNACK, and messages wait unacknowledged until requested), call {@link #start()}, and
  * {@link #close()} when done. {@code start()} never waits for the broker: it begins connecting and
  * the channel keeps reconnecting, through {@link BrokerSettings#addresses()} in order, with an
  * exponential, jittered backoff from {@link BrokerSettings#reconnectDelay()} up to 30 s (5 s at

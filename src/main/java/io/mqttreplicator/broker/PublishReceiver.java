@@ -277,9 +277,4 @@ final class PublishReceiver extends ChannelDuplexHandler {
         active = false;
         unacknowledged.clear();
     }
-
-    /** Messages received and not yet acknowledged; on the event loop. */
-    int unacknowledgedCount() {
-        return unacknowledged.size();
-    }
 }

@@ -372,9 +372,10 @@ public final class ReplicationEngine implements AutoCloseable {
         for (int position : targets) {
             Link target = links[position];
             int qos = Math.min(Math.min(in.qos(), route.rule.qos()), target.maxQos);
+            // with a shared rule: this replication's mark; else another one's, if any, travels on (loops stay visible)
             BrokerMessage out = originMark != null ? new BrokerMessage(in.topic(), in.payload(), qos, retain, source.origin)
-                    : qos == in.qos() && retain == in.retain() && in.origin() == null ? in
-                    : new BrokerMessage(in.topic(), in.payload(), qos, retain);
+                    : qos == in.qos() && retain == in.retain() ? in
+                    : new BrokerMessage(in.topic(), in.payload(), qos, retain, in.origin());
             int copies = target.echoes == null ? 0 : routes.subscriptionsMatching(position, in.topic());
             if (copies > 0 && fingerprint == 0) {
                 fingerprint = EchoFilter.fingerprint(in.payload());
