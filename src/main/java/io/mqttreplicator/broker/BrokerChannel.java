@@ -25,6 +25,7 @@ import io.mqttreplicator.engine.BrokerMessage;
 import io.mqttreplicator.engine.Subscription;
 import io.netty.channel.Channel;
 import io.smallrye.mutiny.Multi;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.time.Duration;
@@ -150,7 +151,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private volatile PublishReceiver receiver;
     /** What the broker last said it dropped ({@link #BROKER_DROPPED_TOPIC}), -1 before it said anything. */
     private volatile long brokerDropped = -1;
-    /** Counts connections; a message remembers the one it arrived on. */
+    /** Counts connections; a move back to the first address belongs to the one it was decided on. */
     private volatile long connection;
     private volatile int addressIndex;
     private final FirstAddressProbe firstAddressProbe;
@@ -698,10 +699,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         return (addressIndex + 1) % addresses.size();
     }
 
-    /**
-     * A nacked message stays unacknowledged, and so do the ones behind it (acknowledgements keep
-     * the broker's order) until the reconnect that makes the broker send them again.
-     */
     /** On the event loop: the broker's own reports go to {@link #brokerReported}, the rest to the engine. */
     private void received(InboundMessage message) {
         if (message.getPayload().topic().equals(BROKER_DROPPED_TOPIC)) {
@@ -737,6 +734,10 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         return brokerDropped;
     }
 
+    /**
+     * A nacked message stays unacknowledged, and so do the ones behind it (acknowledgements keep
+     * the broker's order) until the reconnect that makes the broker send them again.
+     */
     private void nacked(InboundMessage message, Throwable reason) {
         if (closing || !message.receiver.active()) {
             return; // its connection ends or has ended: the broker sends it again on the next one
@@ -837,7 +838,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             case CLIENT -> {
                 Throwable e = unwrap(cause);
                 boolean protocol = e instanceof Mqtt5DisconnectException || e instanceof Mqtt3DisconnectException;
-                yield !protocol && ConnectionEnd.causedByIo(e) ? ConnectionEnd.NETWORK : ConnectionEnd.REPLICATOR;
+                yield !protocol && find(e, IOException.class) != null ? ConnectionEnd.NETWORK : ConnectionEnd.REPLICATOR;
             }
         };
     }

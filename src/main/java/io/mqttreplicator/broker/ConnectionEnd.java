@@ -1,6 +1,5 @@
 package io.mqttreplicator.broker;
 
-import java.io.IOException;
 import java.util.Locale;
 
 /** Who ended a connection that was up: what the {@code origin} tag of the connection-ends metric says. */
@@ -15,14 +14,5 @@ public enum ConnectionEnd {
     /** The metric's tag value. */
     public String tag() {
         return name().toLowerCase(Locale.ROOT);
-    }
-
-    static boolean causedByIo(Throwable error) {
-        for (Throwable e = error; e != null; e = e.getCause() == e ? null : e.getCause()) {
-            if (e instanceof IOException) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -94,7 +94,10 @@ final class PublishReceiver extends ChannelDuplexHandler {
     private final ArrayDeque<InboundMessage> unacknowledged = new ArrayDeque<>();
     private volatile ChannelHandlerContext ctx;
     private volatile boolean active = true;
-    private boolean reading = true; // event loop only
+    /** Written on the event loop only; {@link #ownPublishSent} reads it from the publishing thread. */
+    private volatile boolean reading = true;
+    /** A task to read for acknowledgements is queued: one at a time, however many publishes go out. */
+    private final AtomicBoolean readRequested = new AtomicBoolean();
     /** A PINGREQ went out and no PINGRESP came back yet; event loop only. */
     private boolean pingOutstanding;
 
@@ -169,15 +172,13 @@ final class PublishReceiver extends ChannelDuplexHandler {
 
     /** An own publish was sent on this connection: its acknowledgement must be read. */
     void ownPublishSent() {
-        if (!reading && active) {
-            ChannelHandlerContext context = ctx;
-            if (context != null) {
-                context.executor().execute(this::readForAcknowledgements);
-            }
+        if (!reading && active && readRequested.compareAndSet(false, true)) {
+            ctx.executor().execute(this::readForAcknowledgements);
         }
     }
 
     private void readForAcknowledgements() {
+        readRequested.set(false);
         if (!reading && active && unacknowledged.size() < HARD_LIMIT) {
             setReading(true);
         }

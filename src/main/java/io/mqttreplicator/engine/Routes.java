@@ -105,14 +105,17 @@ final class Routes {
         Map<String, List<Subscription>> result = new LinkedHashMap<>();
         for (String broker : brokers) {
             List<Subscription> subscriptions = new ArrayList<>();
-            rules.stream()
-                    .filter(rule -> !rule.noSubscribe() && rule.subscribeOn().allows(broker)
-                            && SharedSubscription.isShared(rule.filter()))
-                    .forEach(rule -> subscriptions.add(new Subscription(rule.filter(), rule.qos())));
-            List<TopicRule> subscribing = rules.stream()
-                    .filter(rule -> !rule.noSubscribe() && rule.subscribeOn().allows(broker)
-                            && !SharedSubscription.isShared(rule.filter()))
-                    .toList();
+            List<TopicRule> subscribing = new ArrayList<>();
+            for (TopicRule rule : rules) {
+                if (rule.noSubscribe() || !rule.subscribeOn().allows(broker)) {
+                    continue;
+                }
+                if (SharedSubscription.isShared(rule.filter())) {
+                    subscriptions.add(new Subscription(rule.filter(), rule.qos()));
+                } else {
+                    subscribing.add(rule);
+                }
+            }
             List<TopicFilter> filters = subscribing.stream().map(rule -> TopicFilter.parse(rule.filter())).toList();
             for (int i = 0; i < filters.size(); i++) {
                 if (coveredByAnother(filters, i)) {

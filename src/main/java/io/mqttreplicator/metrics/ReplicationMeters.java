@@ -37,7 +37,8 @@ final class ReplicationMeters implements EngineListener {
     private final ConcurrentHashMap<String, AtomicInteger> cachedTopics = new ConcurrentHashMap<>();
     private final Set<String> connectionGauges = ConcurrentHashMap.newKeySet();
     private final Set<String> droppedGauges = ConcurrentHashMap.newKeySet();
-    private final ConcurrentHashMap<String, Counter> connectionEnds = new ConcurrentHashMap<>();
+    /** By broker, then by who ended the connection. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Counter>> connectionEnds = new ConcurrentHashMap<>();
     private final Timer forwardLatency;
     private final Timer mergeTick;
     private final Counter mergedTopics;
@@ -131,10 +132,12 @@ final class ReplicationMeters implements EngineListener {
 
     /** Counts a connection to the broker that was up and ended, by who ended it. */
     void connectionEnded(String broker, String origin) {
-        connectionEnds.computeIfAbsent(broker + "\n" + origin, ignored -> track(Counter.builder(MeterNames.CONNECTIONS_ENDED)
-                .description("Connections to the broker that were up and ended, by who ended them")
-                .tags(REPLICATION, replication, BROKER, broker, MeterNames.ORIGIN, origin)
-                .register(registry))).increment();
+        connectionEnds.computeIfAbsent(broker, ignored -> new ConcurrentHashMap<>())
+                .computeIfAbsent(origin, ignored -> track(Counter.builder(MeterNames.CONNECTIONS_ENDED)
+                        .description("Connections to the broker that were up and ended, by who ended them")
+                        .tags(REPLICATION, replication, BROKER, broker, MeterNames.ORIGIN, origin)
+                        .register(registry)))
+                .increment();
     }
 
     /** Removes the meters of brokers and rules no longer in the replication. */
@@ -154,7 +157,7 @@ final class ReplicationMeters implements EngineListener {
         cachedTopics.keySet().retainAll(rules);
         connectionGauges.retainAll(brokers);
         droppedGauges.retainAll(brokers);
-        connectionEnds.keySet().removeIf(key -> !brokers.contains(key.split("\n", 2)[0]));
+        connectionEnds.keySet().retainAll(brokers);
     }
 
     /** Removes every meter of the replication; later engine calls register nothing that stays. */

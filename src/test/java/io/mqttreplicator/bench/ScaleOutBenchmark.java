@@ -2,7 +2,6 @@ package io.mqttreplicator.bench;
 
 import io.mqttreplicator.testing.FreePorts;
 import io.mqttreplicator.testing.MosquittoBroker;
-import io.mqttreplicator.testing.PrometheusScrape;
 import io.mqttreplicator.testing.ReplicatorProgram;
 import io.mqttreplicator.testing.SequencePublisher;
 import io.mqttreplicator.testing.SequenceRecorder;
@@ -75,7 +74,7 @@ public final class ScaleOutBenchmark {
                     pids.put("instance " + (i + 1), programs.get(i).pid());
                 }
                 Map<String, Double> before = ProcessStats.cpuSeconds(pids);
-                Map<Integer, Double> forwardedBefore = forwarded(ports);
+                List<Double> forwardedBefore = forwarded(programs);
                 long start = System.nanoTime();
                 long lastArrival = start;
                 try (SequencePublisher publisher = SequencePublisher.start(a.port(), "scale/seq", messages, 1_000)) {
@@ -92,7 +91,7 @@ public final class ScaleOutBenchmark {
                     }
                 }
                 Map<String, Double> after = ProcessStats.cpuSeconds(pids);
-                Map<Integer, Double> forwardedAfter = forwarded(ports);
+                List<Double> forwardedAfter = forwarded(programs);
                 double cpu = 0;
                 for (String name : pids.keySet()) {
                     cpu += after.get(name) - before.get(name);
@@ -129,16 +128,8 @@ public final class ScaleOutBenchmark {
     }
 
     /** Each instance's forwarded count, from its /q/metrics, in instance order. */
-    private static Map<Integer, Double> forwarded(List<Integer> ports) throws Exception {
-        Map<Integer, Double> counts = new LinkedHashMap<>();
-        HttpClient http = HttpClient.newHttpClient();
-        for (int i = 0; i < ports.size(); i++) {
-            String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(i) + "/q/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            counts.put(i, PrometheusScrape.parse(text).find("mqttrep_messages_forwarded_total", Map.of()).stream()
-                    .mapToDouble(PrometheusScrape.Sample::value).sum());
-        }
-        return counts;
+    private static List<Double> forwarded(List<ReplicatorProgram> programs) {
+        return programs.stream().map(ReplicatorProgram::forwardedMessages).toList();
     }
 
     /** Until every instance's readiness endpoint says UP: its replication is applied. */

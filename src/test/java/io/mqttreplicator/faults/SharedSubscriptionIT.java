@@ -6,16 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.mqttreplicator.testing.FreePorts;
 import io.mqttreplicator.testing.HiveMqBroker;
 import io.mqttreplicator.testing.MosquittoBroker;
-import io.mqttreplicator.testing.PrometheusScrape;
 import io.mqttreplicator.testing.ReplicatorProgram;
 import io.mqttreplicator.testing.SequencePublisher;
 import io.mqttreplicator.testing.SequenceRecorder;
 import io.mqttreplicator.testing.TestMqttClient;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -78,25 +72,12 @@ class SharedSubscriptionIT {
     }
 
     /** Messages forwarded so far by each running instance, from its /q/metrics. */
-    private static Map<String, Double> forwarded(ReplicatorProgram... instances) throws IOException, InterruptedException {
+    private static Map<String, Double> forwarded(ReplicatorProgram... instances) {
         Map<String, Double> counts = new LinkedHashMap<>();
-        HttpClient http = HttpClient.newHttpClient();
         for (int i = 0; i < instances.length; i++) {
-            int port = httpPort(instances[i]);
-            String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            double total = PrometheusScrape.parse(text).find("mqttrep_messages_forwarded_total", Map.of()).stream()
-                    .mapToDouble(PrometheusScrape.Sample::value).sum();
-            counts.put("instance " + (i + 1), total);
+            counts.put("instance " + (i + 1), instances[i].forwardedMessages());
         }
         return counts;
-    }
-
-    private static int httpPort(ReplicatorProgram instance) {
-        return instance.output().lines().filter(line -> line.contains("Listening on: http://127.0.0.1:"))
-                .reduce((earlier, later) -> later)
-                .map(line -> Integer.parseInt(line.replaceAll(".*Listening on: http://127\\.0\\.0\\.1:(\\d+).*", "$1")))
-                .orElseThrow(() -> new IllegalStateException("no HTTP port in the output of " + instance.directory()));
     }
 
     /** Publishes probes on both brokers until each crossed over: both instances run and subscribed. */

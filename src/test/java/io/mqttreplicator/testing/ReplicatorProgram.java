@@ -4,6 +4,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,6 +138,28 @@ public final class ReplicatorProgram implements AutoCloseable {
     public synchronized void restart() {
         stop();
         launch();
+    }
+
+    /**
+     * Messages forwarded so far, over every broker and rule, from the program's /q/metrics; needs a
+     * {@code QUARKUS_HTTP_PORT} in its variables.
+     */
+    public double forwardedMessages() {
+        String port = environment.get("QUARKUS_HTTP_PORT");
+        if (port == null || port.equals("0")) {
+            throw new IllegalStateException("no fixed QUARKUS_HTTP_PORT for the program in " + directory);
+        }
+        try {
+            String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return PrometheusScrape.parse(text).find("mqttrep_messages_forwarded_total", Map.of()).stream()
+                    .mapToDouble(PrometheusScrape.Sample::value).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Everything printed so far, stdout then stderr, across starts. */
