@@ -46,11 +46,10 @@ record BenchOptions(
         String node) {
 
     /**
-     * The replicator as shipped: the JVM options the image's run-java.sh starts it with in the Deployment
-     * (src/main/docker/Dockerfile.jvm, k8s/04-deployment.yaml). {@code -XX:MaxRAM} stands for the 512 MiB memory
-     * limit the JVM reads in the container, so that the heap's bounds come from the same percentages; the free
-     * ratios, GC time ratio and size policy weight are run-java.sh's own defaults. {@code ImageJvmOptionsTest}
-     * keeps this in line with the image and the Deployment.
+     * The replicator as shipped: the JVM options of the image (src/main/docker/Dockerfile.jvm) under the
+     * Deployment's 512 MiB memory limit (k8s/04-deployment.yaml), which {@code -XX:MaxRAM} stands for, so that
+     * the heap's bounds come from the same percentages. {@code ImageJvmOptionsTest} keeps this in line with the
+     * image and the Deployment.
      */
     static final String IMAGE_JVM_OPTIONS = ReplicatorProgram.IMAGE_JVM_OPTIONS;
 

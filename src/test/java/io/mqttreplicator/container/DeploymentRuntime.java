@@ -28,14 +28,14 @@ import java.util.Map;
  * default, as {@code RuntimeDefault} asks. The container tests derive their {@code docker run} from
  * the manifest, so a change to it is what they test.
  */
-record DeploymentRuntime(Container container, long user, boolean readOnlyRoot, Map<String, String> tmpfs,
+public record DeploymentRuntime(Container container, long user, boolean readOnlyRoot, Map<String, String> tmpfs,
         List<String> droppedCapabilities, boolean noNewPrivileges, long memoryLimit, long nanoCpus,
         Duration gracePeriod) {
 
     /** Kubernetes' default {@code terminationGracePeriodSeconds}. */
     private static final long DEFAULT_GRACE_SECONDS = 30;
 
-    static DeploymentRuntime fromManifest() {
+    public static DeploymentRuntime fromManifest() {
         PodSpec pod = deployment().getSpec().getTemplate().getSpec();
         Container container = pod.getContainers().get(0);
         SecurityContext security = container.getSecurityContext();
@@ -57,13 +57,13 @@ record DeploymentRuntime(Container container, long user, boolean readOnlyRoot, M
     }
 
     /** The container's HTTP port, named {@code http}, which the probes and Prometheus use. */
-    int httpPort() {
+    public int httpPort() {
         return container.getPorts().stream().filter(port -> "http".equals(port.getName())).findFirst().orElseThrow()
                 .getContainerPort();
     }
 
     /** The Deployment's environment, with {@code POD_NAME} (from the downward API) set to {@code podName}. */
-    Map<String, String> environment(String podName) {
+    public Map<String, String> environment(String podName) {
         Map<String, String> environment = new LinkedHashMap<>();
         for (EnvVar variable : container.getEnv()) {
             if (variable.getValue() != null) {
@@ -78,7 +78,7 @@ record DeploymentRuntime(Container container, long user, boolean readOnlyRoot, M
     }
 
     /** Runs the container as the Deployment does. */
-    void applyTo(CreateContainerCmd command) {
+    public void applyTo(CreateContainerCmd command) {
         List<String> securityOptions = noNewPrivileges ? List.of("no-new-privileges") : List.of();
         command.withUser(String.valueOf(user));
         command.getHostConfig()

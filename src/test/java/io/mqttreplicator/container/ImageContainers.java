@@ -27,9 +27,9 @@ import org.testcontainers.utility.DockerImageName;
  * of 127.0.0.1 only (kept across a restart of the container), and what a user reads off a running
  * replicator container: its health endpoints, its metrics and its memory.
  */
-final class ImageContainers {
+public final class ImageContainers {
 
-    static final int MQTT_PORT = 1883;
+    public static final int MQTT_PORT = 1883;
     private static final Pattern REPLICATOR_CONNECTED = Pattern.compile(" as (\\S+_mqttreplicator_\\S+) \\(");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -37,7 +37,7 @@ final class ImageContainers {
     }
 
     /** A Mosquitto container named {@code alias} on {@code network}, published on 127.0.0.1:{@code hostPort}. */
-    static GenericContainer<?> mosquitto(Network network, String alias, int hostPort) {
+    public static GenericContainer<?> mosquitto(Network network, String alias, int hostPort) {
         return new GenericContainer<>(DockerImageName.parse(LocalImages.MOSQUITTO))
                 .withNetwork(network)
                 .withNetworkAliases(alias)
@@ -49,18 +49,18 @@ final class ImageContainers {
     }
 
     /** {@code containerPort} published on 127.0.0.1:{@code hostPort}, not on every interface of the machine. */
-    static PortBinding loopbackBinding(int hostPort, int containerPort) {
+    public static PortBinding loopbackBinding(int hostPort, int containerPort) {
         return new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", hostPort), ExposedPort.tcp(containerPort));
     }
 
     /** The replicator's client id in a Mosquitto log. */
-    static String replicatorClientId(String brokerLog) {
+    public static String replicatorClientId(String brokerLog) {
         Matcher matcher = REPLICATOR_CONNECTED.matcher(brokerLog);
         assertThat(matcher.find()).as("the replicator connected; the broker's log:%n%s", brokerLog).isTrue();
         return matcher.group(1);
     }
 
-    static HttpResponse<String> get(int port, String path) {
+    public static HttpResponse<String> get(int port, String path) {
         try {
             return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5))
                     .build(), HttpResponse.BodyHandlers.ofString());
@@ -73,7 +73,7 @@ final class ImageContainers {
     }
 
     /** The most memory the container used so far, as its cgroup counts it (v1, else v2). */
-    static long peakMemory(GenericContainer<?> container) throws IOException, InterruptedException {
+    public static long peakMemory(GenericContainer<?> container) throws IOException, InterruptedException {
         ExecResult result = container.execInContainer("sh", "-c",
                 "cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.peak");
         assertThat(result.getExitCode()).as("reading the cgroup's memory: %s", result.getStderr()).isZero();
@@ -81,7 +81,7 @@ final class ImageContainers {
     }
 
     /** The JVM's heap bound, the sum of its heap pools' maximums in the program's metrics. */
-    static double maxHeap(int httpPort) {
+    public static double maxHeap(int httpPort) {
         PrometheusScrape metrics = PrometheusScrape.parse(get(httpPort, "/q/metrics").body());
         List<PrometheusScrape.Sample> heap = metrics.samples().stream()
                 .filter(sample -> sample.name().equals("jvm_memory_max_bytes") && "heap".equals(sample.labels().get("area")))

@@ -245,7 +245,6 @@ class KubernetesManifestsTest {
         Container container = container();
         assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
         assertThat(container.getResources().getLimits()).containsKey("memory");
-        assertThat(environment(container)).containsKey("JAVA_MAX_MEM_RATIO");
         Map<String, String> annotations = deployment().getSpec().getTemplate().getMetadata().getAnnotations();
         assertThat(annotations).containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/path", "/q/metrics")
                 .containsEntry("prometheus.io/port", String.valueOf(httpPort(container)));

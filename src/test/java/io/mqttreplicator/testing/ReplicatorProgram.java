@@ -38,13 +38,13 @@ public final class ReplicatorProgram implements AutoCloseable {
 
     public static final Path JAR = Paths.get("target", "quarkus-app", "quarkus-run.jar");
     /**
-     * The JVM options the image's run-java.sh starts the program with under the Deployment's 512 MiB
-     * limit ({@code -XX:MaxRAM} stands for the container's limit); {@code ImageJvmOptionsTest} keeps
-     * them in line with the image and the Deployment.
+     * The JVM options the image starts the program with (its JAVA_OPTS) under the Deployment's 512 MiB
+     * limit ({@code -XX:MaxRAM} stands for the container's limit, which the JVM reads from its
+     * cgroup); {@code ImageJvmOptionsTest} keeps them in line with the image and the Deployment.
      */
-    public static final String IMAGE_JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=50.0 -XX:+UseSerialGC"
-            + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90"
-            + " -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -XX:InitialRAMPercentage=25";
+    public static final String IMAGE_JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=50 -XX:InitialRAMPercentage=25"
+            + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+            + " -XX:+ExitOnOutOfMemoryError";
     private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
 
     static {
