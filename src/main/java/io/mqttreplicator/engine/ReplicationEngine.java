@@ -81,6 +81,12 @@ public final class ReplicationEngine implements AutoCloseable {
      * by which every instance of this replication recognises its forwards coming back; else null.
      */
     private final String originMark;
+    /**
+     * The start of this replication's origin mark, with or without a shared rule: a message that
+     * carries it was forwarded by an instance, or another part, of this replication (the operator
+     * runs the shared rules on every replica and the others on one), so it is an echo here too.
+     */
+    private final String ownMark;
     private final List<TopicRule> rules;
     private final long tickPeriodNanos;
     private final EngineOptions options;
@@ -128,6 +134,7 @@ public final class ReplicationEngine implements AutoCloseable {
         this.rules = List.copyOf(rules);
         this.originMark = this.rules.stream().anyMatch(rule -> SharedSubscription.isShared(rule.filter()))
                 ? origin + "/" : null;
+        this.ownMark = origin + "/";
         this.tickPeriodNanos = Math.max(1_000_000L, Math.round(1e9 / mergeFrequencyHz));
         this.options = options;
         this.listener = options.listener();
@@ -330,7 +337,7 @@ public final class ReplicationEngine implements AutoCloseable {
             return;
         }
         listener.received(source.name, route.id());
-        if (originMark != null && in.origin() != null && in.origin().startsWith(originMark)) {
+        if (in.origin() != null && in.origin().startsWith(ownMark)) {
             // an instance of this replication published it: an echo, whichever instance it reached
             drop(source, message, route.id(), DropReason.ECHO);
             return;

@@ -10,7 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * Turns broker connection changes into reconciliations of the resource they belong to, so its
  * status follows the connections without polling. Replications that do not come from a resource
- * (standalone mode) are not named namespace/name and are ignored.
+ * (standalone mode) are not named namespace/name and are ignored, as are the shared rules' parts.
  */
 @ApplicationScoped
 class ConnectionChanges implements ReplicationObserver {
@@ -24,7 +24,8 @@ class ConnectionChanges implements ReplicationObserver {
     @Override
     public void connectionChanged(String replication, ConnectionEvent event) {
         int slash = replication.indexOf('/');
-        if (slash > 0) {
+        // namespace/name; not namespace/name/shared, the part every replica runs, outside the status
+        if (slash > 0 && replication.indexOf('/', slash + 1) < 0) {
             eventSource.propagateEvent(new ResourceID(replication.substring(slash + 1), replication.substring(0, slash)));
         }
     }

@@ -35,6 +35,7 @@ import org.jboss.logging.Logger;
  * <p>Triggered by changes of the resource's spec, of the Secrets it references, and of its brokers'
  * connections. Each reconciliation translates the resource into a ReplicationDefinition and hands it
  * to the {@link ReplicationManager}, which changes only what differs; it never waits for a broker.
+ * Shared rules are left out: every replica runs them ({@link SharedRules}).
  * An invalid spec or a missing Secret is reported in the status and not retried (a fix of the
  * resource or the Secret triggers the next reconciliation); whatever ran before keeps running.
  * Deleting the resource stops the replication and closes its connections (finalizer).
@@ -85,7 +86,7 @@ public class MqttReplicationReconciler implements Reconciler<MqttReplication>, C
             Translation translation = ReplicationTranslator.translate(resource,
                     secretName -> secrets.get(new ResourceID(secretName, namespace)));
             if (translation instanceof ReplicationTranslator.Valid valid) {
-                manager.apply(valid.definition());
+                manager.apply(ReplicationTranslator.withoutSharedRules(valid.definition()));
                 outcome = new ReconcileOutcome.Running();
             } else if (translation instanceof ReplicationTranslator.UnresolvedRefs unresolved) {
                 outcome = new ReconcileOutcome.UnresolvedRefs(unresolved.problems(), unresolved.secretMissing());

@@ -21,7 +21,8 @@ import org.jboss.logging.Logger;
  * that standalone mode never contacts a Kubernetes API. In operator mode only the holder of the
  * {@link LeaderLease} (in the operator's namespace) reconciles, so two replicas never run the same
  * replication twice; a replica that loses the Lease stops every replication at once and exits, to
- * be restarted as a standby, and a replica that shuts down hands the Lease over.
+ * be restarted as a standby, and a replica that shuts down hands the Lease over. Every replica,
+ * holder or not, runs the shared rules ({@link SharedRules}).
  */
 @ApplicationScoped
 public class OperatorRunner {
@@ -31,6 +32,7 @@ public class OperatorRunner {
     private static final Logger LOG = Logger.getLogger(OperatorRunner.class);
 
     private final Instance<Operator> operator;
+    private final SharedRules sharedRules;
     private volatile boolean started;
     private volatile boolean shuttingDown;
     private volatile boolean leaseLost;
@@ -40,15 +42,17 @@ public class OperatorRunner {
     private record Candidate(ReplicationManager manager, KubernetesClient client, String identity) {
     }
 
-    OperatorRunner(Instance<Operator> operator) {
+    OperatorRunner(Instance<Operator> operator, SharedRules sharedRules) {
         this.operator = operator;
+        this.sharedRules = sharedRules;
     }
 
-    /** Starts the operator once; later calls do nothing. */
+    /** Starts the operator, and the shared rules that run on every replica, once; later calls do nothing. */
     public synchronized void start() {
         if (!started) {
             LOG.info("Operator mode: watching MqttReplication resources");
             operator.get().start();
+            sharedRules.start();
             started = true;
         }
     }
@@ -91,6 +95,7 @@ public class OperatorRunner {
 
     void onShutdown(@Observes ShutdownEvent event) {
         shuttingDown = true;
+        sharedRules.stop();
         Candidate replica = candidate;
         if (started && replica != null && !leaseLost) {
             LeaderLease.handOver(operator.get(), replica.manager(), replica.client(), replica.identity());

@@ -75,6 +75,9 @@ final class ReplicationTranslator {
     }
 
     /** The manager's name for a resource's replication. */
+    /** Ends the name of the part of a replication that every replica runs. */
+    static final String SHARED_SUFFIX = "/shared";
+
     static String replicationName(MqttReplication resource) {
         return resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
     }
@@ -108,6 +111,38 @@ final class ReplicationTranslator {
             rules.add(topicRule(spec.getTopics().get(i), i));
         }
         return new Valid(new ReplicationDefinition(replicationName(resource), spec.getMergeFrequencyHz(), brokers, rules));
+    }
+
+    /**
+     * What the Lease holder runs of a replication: everything but its shared rules, which every
+     * replica runs ({@link #sharedPart}).
+     */
+    static ReplicationDefinition withoutSharedRules(ReplicationDefinition definition) {
+        List<TopicRule> rules = definition.rules().stream().filter(rule -> !SharedSubscription.isShared(rule.filter())).toList();
+        return rules.size() == definition.rules().size() ? definition
+                : new ReplicationDefinition(definition.name(), definition.mergeFrequencyHz(), definition.brokers(), rules,
+                        definition.origin());
+    }
+
+    /**
+     * The shared rules of a replication as one replica runs them, named {@code {name}}{@value #SHARED_SUFFIX}:
+     * with client ids, and so broker sessions, of this replica's own (derived from the replication's
+     * client id and the replica's name, stable across its restarts), and the replication's origin
+     * mark, by which every replica and the Lease holder's part drop each other's forwards. Empty
+     * when the replication has no shared rule.
+     */
+    static Optional<ReplicationDefinition> sharedPart(ReplicationDefinition definition, String replica) {
+        List<TopicRule> rules = definition.rules().stream().filter(rule -> SharedSubscription.isShared(rule.filter())).toList();
+        if (rules.isEmpty()) {
+            return Optional.empty();
+        }
+        List<BrokerSettings> brokers = definition.brokers().stream().map(broker -> new BrokerSettings(broker.name(),
+                broker.addresses(), broker.roundRobin(), broker.protocolVersion(), broker.maxQos(),
+                StableClientId.generate(broker.name(), broker.clientId() + "/shared/" + replica), broker.cleanSession(),
+                broker.keepAlive(), broker.reconnectDelay(), broker.connectTimeout(), broker.credentials(), broker.tls(),
+                broker.sessionExpiry())).toList();
+        return Optional.of(new ReplicationDefinition(definition.name() + SHARED_SUFFIX, definition.mergeFrequencyHz(), brokers,
+                rules, definition.origin()));
     }
 
     private static void checkSpec(MqttReplicationSpec spec, List<String> problems) {

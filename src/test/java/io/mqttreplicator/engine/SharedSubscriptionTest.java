@@ -76,4 +76,21 @@ class SharedSubscriptionTest {
         assertThat(fixture.listener.dropped(DropReason.ECHO)).isEqualTo(3);
         assertThat(fixture.broker("a").publishedByEngine()).as("nothing went back to a").isEmpty();
     }
+
+    @Test
+    void withoutASharedRuleForwardsAreNotMarkedButAMarkOfThisReplicationIsStillAnEcho() {
+        // the operator's Lease holder runs a replication's other rules, every replica its shared ones
+        fixture = EngineFixture.of(List.of(Rules.stream("all", "data/#").build()), "a", "b").start();
+
+        fixture.broker("a").clientPublish("data/1", "from a");
+        fixture.broker("a").clientPublishMarked("data/2", "forwarded by this replication's shared rules", "test/b");
+        fixture.broker("a").clientPublishMarked("data/3", "forwarded by another replication", "other/b");
+        fixture.settle();
+
+        assertThat(fixture.broker("b").publishedByEngine())
+                .extracting(message -> new String(message.payload(), StandardCharsets.UTF_8) + " " + message.origin())
+                .containsExactly("from a null", "forwarded by another replication other/b");
+        // the marked one, and the two forwards coming back from b (an in-memory broker echoes like MQTT 3.1.1)
+        assertThat(fixture.listener.dropped(DropReason.ECHO)).isEqualTo(3);
+    }
 }

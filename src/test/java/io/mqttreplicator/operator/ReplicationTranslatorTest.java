@@ -145,6 +145,38 @@ class ReplicationTranslatorTest {
         assertThat(((Valid) translate(valid, NO_SECRETS)).definition().rules().get(0).filter()).isEqualTo("$share/rep/x/#");
     }
 
+    @Test
+    void theLeaseHolderRunsAllButTheSharedRulesWhichEveryReplicaRunsInSessionsOfItsOwn() {
+        MqttReplication resource = resource(List.of(mqtt5Broker("a"), mqtt5Broker("b")),
+                List.of(stream("$share/rep/events/#"), state("sensors/#")));
+        ReplicationDefinition definition = ((Valid) translate(resource, NO_SECRETS)).definition();
+
+        ReplicationDefinition holder = ReplicationTranslator.withoutSharedRules(definition);
+        ReplicationDefinition first = ReplicationTranslator.sharedPart(definition, "operator-0").orElseThrow();
+        ReplicationDefinition second = ReplicationTranslator.sharedPart(definition, "operator-1").orElseThrow();
+
+        assertThat(holder.name()).isEqualTo("ns/sites");
+        assertThat(holder.rules()).extracting(TopicRule::filter).containsExactly("sensors/#");
+        assertThat(holder.brokers()).isEqualTo(definition.brokers());
+        assertThat(first.name()).isEqualTo("ns/sites/shared");
+        assertThat(first.rules()).extracting(TopicRule::filter).containsExactly("$share/rep/events/#");
+        assertThat(List.of(holder.origin(), first.origin(), second.origin())).as("one origin mark, so each drops the others' forwards")
+                .containsOnly(definition.origin());
+        List<String> ids = new java.util.ArrayList<>();
+        for (ReplicationDefinition part : List.of(holder, first, second)) {
+            part.brokers().forEach(broker -> ids.add(broker.clientId()));
+        }
+        assertThat(ids).as("a session per broker, part and replica").doesNotHaveDuplicates().hasSize(6);
+        assertThat(ReplicationTranslator.sharedPart(definition, "operator-0").orElseThrow())
+                .as("the same after the replica restarts").isEqualTo(first);
+        assertThat(first.brokers()).allMatch(broker -> !broker.cleanSession());
+
+        ReplicationDefinition withoutShared = ((Valid) translate(resource(List.of(mqtt5Broker("a"), mqtt5Broker("b")),
+                List.of(state("sensors/#"))), NO_SECRETS)).definition();
+        assertThat(ReplicationTranslator.sharedPart(withoutShared, "operator-0")).isEmpty();
+        assertThat(ReplicationTranslator.withoutSharedRules(withoutShared)).isEqualTo(withoutShared);
+    }
+
     private static io.mqttreplicator.operator.api.v1alpha1.BrokerSpec mqtt5Broker(String name) {
         var broker = broker(name, "mqtt://" + name);
         broker.setProtocolVersion(5);

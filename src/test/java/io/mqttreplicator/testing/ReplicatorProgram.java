@@ -145,6 +145,11 @@ public final class ReplicatorProgram implements AutoCloseable {
      * {@code QUARKUS_HTTP_PORT} in its variables.
      */
     public double forwardedMessages() {
+        return forwardedMessages(Map.of());
+    }
+
+    /** {@link #forwardedMessages()} of the series with these tags, e.g. {@code replication}. */
+    public double forwardedMessages(Map<String, String> tags) {
         String port = environment.get("QUARKUS_HTTP_PORT");
         if (port == null || port.equals("0")) {
             throw new IllegalStateException("no fixed QUARKUS_HTTP_PORT for the program in " + directory);
@@ -152,7 +157,7 @@ public final class ReplicatorProgram implements AutoCloseable {
         try {
             String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                     + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            return PrometheusScrape.parse(text).find("mqttrep_messages_forwarded_total", Map.of()).stream()
+            return PrometheusScrape.parse(text).find("mqttrep_messages_forwarded_total", tags).stream()
                     .mapToDouble(PrometheusScrape.Sample::value).sum();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
