@@ -115,6 +115,8 @@ final class LoadRun {
         pids.put("bench", ProcessHandle.current().pid()); // the publisher and the receiver
         int backlog = load.isState() ? options.stateBacklog() : options.backlog();
         long deadline = System.nanoTime() + options.runTimeout().toNanos();
+        long replicator = setup.replicatorPid().orElse(-1);
+        double gcBefore = replicator < 0 || !"R".equals(setup.name()) ? Double.NaN : ProcessStats.gcSeconds(replicator);
         Map<String, Double> cpuBefore = ProcessStats.cpuSeconds(pids);
         Map<String, Double> cpuAtLastArrival = cpuBefore;
 
@@ -174,14 +176,14 @@ final class LoadRun {
             Sleep.millis(SETTLE.toMillis()); // late duplicates still count
             Receiver.Snapshot seen = receiver.snapshot();
             double seconds = seen.delivered() == 0 ? Double.NaN : (seen.lastReceiveNanos() - outcome.firstSendNanos()) / 1e9;
-            long replicator = setup.replicatorPid().orElse(-1);
+            double gc = Double.isNaN(gcBefore) ? Double.NaN : ProcessStats.gcSeconds(replicator) - gcBefore;
             return new RunResult(load, setupName, repetition, outcome.published(), seen.delivered(), seen.duplicates(),
                     seen.reordered(), seconds, (outcome.doneNanos() - outcome.firstSendNanos()) / 1e9,
                     seen.percentileMillis(0.50), seen.percentileMillis(0.99), seen.maxMillis(),
                     difference(cpuAtLastArrival, cpuBefore),
                     replicator < 0 ? Double.NaN : ProcessStats.rssMiB(replicator),
                     replicator < 0 ? Double.NaN : ProcessStats.peakRssMiB(replicator),
-                    readySeconds, problem);
+                    gc, readySeconds, problem);
         } finally {
             publisherThread.shutdownNow();
         }

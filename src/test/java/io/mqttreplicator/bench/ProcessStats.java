@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** CPU time and memory of a running process, read from {@code /proc} (Linux). */
@@ -36,6 +37,29 @@ final class ProcessStats {
         Map<String, Double> seconds = new LinkedHashMap<>();
         pids.forEach((name, pid) -> seconds.put(name, cpuSeconds(pid)));
         return seconds;
+    }
+
+    /**
+     * Time a JVM's collectors took since it started (jstat's GCT: pauses, and the concurrent phases
+     * of collectors that have them), in seconds; NaN when unknown.
+     */
+    static double gcSeconds(long pid) {
+        try {
+            Process jstat = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstat").toString(), "-gc",
+                    Long.toString(pid)).redirectErrorStream(true).start();
+            String[] lines = new String(jstat.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .trim().split("\n");
+            jstat.waitFor();
+            List<String> header = List.of(lines[0].trim().split("\\s+"));
+            String[] values = lines[lines.length - 1].trim().split("\\s+");
+            int column = header.indexOf("GCT");
+            return column < 0 || values.length != header.size() ? Double.NaN : Double.parseDouble(values[column]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        }
     }
 
     /** Resident set size now, in MiB; NaN when unknown. */

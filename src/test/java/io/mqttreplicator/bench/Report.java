@@ -26,8 +26,9 @@ final class Report {
         if (r.published() == 0 && r.problem() != null) {
             return String.format(Locale.ROOT, "[%s %s #%d] FAILED: %s", r.load().name(), r.setup(), r.repetition(), r.problem());
         }
-        String memory = Double.isNaN(r.rssMiB()) ? ""
-                : String.format(Locale.ROOT, " | RSS %.0f MiB (peak %.0f)", r.rssMiB(), r.peakRssMiB());
+        String memory = (Double.isNaN(r.rssMiB()) ? ""
+                : String.format(Locale.ROOT, " | RSS %.0f MiB (peak %.0f)", r.rssMiB(), r.peakRssMiB()))
+                + (Double.isNaN(r.gcSeconds()) ? "" : String.format(Locale.ROOT, " | GC %.2f s", r.gcSeconds()));
         return String.format(Locale.ROOT,
                 "[%s %s #%d] delivered %d/%d lost %d dup %d reordered %d | %s msg/s in %.2f s"
                         + " | latency p50 %s p99 %s max %s ms | CPU s %s%s | link up after %.1f s%s",
@@ -57,8 +58,8 @@ final class Report {
         List<String> streamLoads = loads.keySet().stream().filter(n -> !loads.get(n).isState()).toList();
         if (!streamLoads.isEmpty()) {
             out.append("\n### Stream: publish on A, subscribe on B\n\n");
-            out.append("| load | setup | delivered | lost (worst) | dup (worst) | msgs/s | p50 ms | p99 ms | max ms (worst) | link CPU µs/msg | CPU s | replicator RSS / peak MiB |\n");
-            out.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            out.append("| load | setup | delivered | lost (worst) | dup (worst) | msgs/s | p50 ms | p99 ms | max ms (worst) | link CPU µs/msg | replicator GC s | CPU s | replicator RSS / peak MiB |\n");
+            out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (String name : streamLoads) {
                 for (Map.Entry<String, List<RunResult>> setup : results.get(name).entrySet()) {
                     out.append(row(loads.get(name).description(), setup.getKey(), setup.getValue()));
@@ -80,16 +81,16 @@ final class Report {
         for (String name : loads.keySet().stream().filter(n -> loads.get(n).isState()).toList()) {
             out.append("\n### State: ").append(loads.get(name).description())
                     .append(", published once on A, all topics awaited on B\n\n");
-            out.append("| setup | delivered | lost (worst) | dup (worst) | time s | publishing s | after last publish s | topics/s | p99 ms | CPU s | RSS MiB | peak RSS MiB |\n");
-            out.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            out.append("| setup | delivered | lost (worst) | dup (worst) | time s | publishing s | after last publish s | topics/s | p99 ms | CPU s | replicator GC s | RSS MiB | peak RSS MiB |\n");
+            out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             Map<String, List<RunResult>> bySetup = results.get(name);
             for (Map.Entry<String, List<RunResult>> setup : bySetup.entrySet()) {
                 List<RunResult> runs = setup.getValue();
-                out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                         setup.getKey(), delivered(runs), worst(runs, RunResult::lost), worst(runs, RunResult::duplicates),
                         spread(runs, RunResult::seconds, 1), spread(runs, RunResult::publishSeconds, 1),
                         spread(runs, r -> r.seconds() - r.publishSeconds(), 1), spread(runs, RunResult::messagesPerSecond, 0),
-                        number(median(runs, RunResult::p99Millis), 1), cpuSpreads(runs),
+                        number(median(runs, RunResult::p99Millis), 1), cpuSpreads(runs), gc(runs),
                         spread(runs, RunResult::rssMiB, 0), spread(runs, RunResult::peakRssMiB, 0)));
             }
             List<RunResult> r = bySetup.get("R");
@@ -121,7 +122,8 @@ final class Report {
                 distinct delivered; dup = arrivals beyond the first. CPU s = utime+stime from /proc from the first
                 send to the last arrival: the replicator process for R (brokers A1, B1 shown too), the bridging
                 broker A2 and the target B2 for M. RSS = the replicator's VmRSS at the end of the run, peak = VmHWM
-                (since the process started). link CPU µs/msg = the first CPU figure (the replicator for R, the
+                (since the process started). replicator GC s = jstat's GCT of the replicator over the run (pauses
+                of its serial collector). link CPU µs/msg = the first CPU figure (the replicator for R, the
                 bridging broker A2 for M) over the distinct messages delivered. Max-speed latencies include
                 queueing: a paced QoS 1 load keeps up to `backlog` messages on their way; an open-loop load has no
                 such bound (its queue is A's, and its latency is how long the burst waited there); the rate load
@@ -139,11 +141,11 @@ final class Report {
     }
 
     private static String row(String load, String setup, List<RunResult> runs) {
-        return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |%n",
+        return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                 load, setup, delivered(runs), worst(runs, RunResult::lost), worst(runs, RunResult::duplicates),
                 spread(runs, RunResult::messagesPerSecond, 0), number(median(runs, RunResult::p50Millis), 2),
                 spread(runs, RunResult::p99Millis, 1), number(max(runs, RunResult::maxMillis), 1),
-                number(median(runs, run -> linkCpu(run) * 1e6 / run.delivered()), 1), cpuMedians(runs), memory(runs));
+                number(median(runs, run -> linkCpu(run) * 1e6 / run.delivered()), 1), gc(runs), cpuMedians(runs), memory(runs));
     }
 
     private static String delivered(List<RunResult> runs) {
@@ -152,6 +154,11 @@ final class Report {
         }
         return String.format(Locale.ROOT, "%s/%s", number(median(runs, RunResult::delivered), 0),
                 number(median(runs, RunResult::published), 0));
+    }
+
+    private static String gc(List<RunResult> runs) {
+        double gc = median(runs, RunResult::gcSeconds);
+        return Double.isNaN(gc) ? "-" : number(gc, 2);
     }
 
     private static String memory(List<RunResult> runs) {
