@@ -8,6 +8,7 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import jakarta.inject.Inject;
+import java.lang.management.ManagementFactory;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
@@ -37,6 +38,8 @@ public class Main implements QuarkusApplication {
 
     @Override
     public int run(String... args) {
+        HeapBound.warning(ManagementFactory.getRuntimeMXBean().getInputArguments(), Runtime.getRuntime().maxMemory())
+                .ifPresent(LOG::warn);
         Map<String, String> variables = environment.variables();
         RuntimeMode mode = config.mode().resolve(variables);
         if (mode == RuntimeMode.OPERATOR && config.mode() == RuntimeMode.AUTO

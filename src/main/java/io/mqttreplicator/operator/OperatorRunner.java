@@ -95,7 +95,9 @@ public class OperatorRunner {
 
     void onShutdown(@Observes ShutdownEvent event) {
         shuttingDown = true;
-        sharedRules.stop();
+        if (started) {
+            sharedRules.stop();
+        }
         Candidate replica = candidate;
         if (started && replica != null && !leaseLost) {
             LeaderLease.handOver(operator.get(), replica.manager(), replica.client(), replica.identity());

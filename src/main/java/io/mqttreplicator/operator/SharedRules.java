@@ -37,7 +37,9 @@ public class SharedRules implements ResourceEventHandler<MqttReplication> {
 
     private final ReplicationManager manager;
     private final KubernetesClient client;
-    private final String replica;
+    private final Optional<String> podName;
+    private final Optional<String> hostname;
+    private volatile String replica;
     private SharedIndexInformer<Secret> secrets;
     private SharedIndexInformer<MqttReplication> resources;
 
@@ -45,7 +47,8 @@ public class SharedRules implements ResourceEventHandler<MqttReplication> {
             @ConfigProperty(name = "hostname") Optional<String> hostname) {
         this.manager = manager;
         this.client = client;
-        this.replica = replica(podName, hostname);
+        this.podName = podName;
+        this.hostname = hostname;
     }
 
     /**
@@ -68,6 +71,7 @@ public class SharedRules implements ResourceEventHandler<MqttReplication> {
         if (resources != null) {
             return;
         }
+        replica = replica(podName, hostname);
         String namespace = client.getNamespace();
         LOG.infof("Shared rules of namespace %s run on this replica as %s", namespace, replica);
         secrets = client.secrets().inNamespace(namespace).inform(new ResourceEventHandler<>() {
