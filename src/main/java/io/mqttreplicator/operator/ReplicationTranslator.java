@@ -74,10 +74,10 @@ final class ReplicationTranslator {
     private ReplicationTranslator() {
     }
 
-    /** The manager's name for a resource's replication. */
     /** Ends the name of the part of a replication that every replica runs. */
     static final String SHARED_SUFFIX = "/shared";
 
+    /** The manager's name for a resource's replication. */
     static String replicationName(MqttReplication resource) {
         return resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
     }
