@@ -9,7 +9,6 @@ import io.mqttreplicator.testing.MosquittoBroker;
 import io.mqttreplicator.testing.ReplicatorProgram;
 import io.mqttreplicator.testing.SequencePublisher;
 import io.mqttreplicator.testing.SequenceRecorder;
-import io.mqttreplicator.testing.TestMqttClient;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,7 +39,7 @@ class SharedSubscriptionIT {
                 SequenceRecorder ownOnB = SequenceRecorder.subscribe(b.port(), "recorder-bb", "share/b", MESSAGES);
                 ReplicatorProgram first = ReplicatorProgram.start("shared-1", environment(a.url(), b.url(), "replicator-1"));
                 ReplicatorProgram second = ReplicatorProgram.start("shared-2", environment(a.url(), b.url(), "replicator-2"))) {
-            awaitReplicating(a.port(), b.port(), fromAOnB, fromBOnA);
+            SequenceRecorder.awaitCrossingBothWays(a.port(), b.port(), fromAOnB, fromBOnA);
 
             try (SequencePublisher onA = SequencePublisher.start(a.port(), "share/a", MESSAGES, 200);
                     SequencePublisher onB = SequencePublisher.start(b.port(), "share/b", MESSAGES, 200)) {
@@ -78,17 +77,6 @@ class SharedSubscriptionIT {
             counts.put("instance " + (i + 1), instances[i].forwardedMessages());
         }
         return counts;
-    }
-
-    /** Publishes probes on both brokers until each crossed over: both instances run and subscribed. */
-    private static void awaitReplicating(int portA, int portB, SequenceRecorder onB, SequenceRecorder onA) {
-        try (TestMqttClient clientA = TestMqttClient.connect(portA); TestMqttClient clientB = TestMqttClient.connect(portB)) {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                clientA.publish("share/a", "probe", 1, false);
-                clientB.publish("share/b", "probe", 1, false);
-                return onB.foreign() > 0 && onA.foreign() > 0;
-            });
-        }
     }
 
     private static Map<String, String> environment(String urlA, String urlB, String instance) {

@@ -58,7 +58,7 @@ class OperatorScaleOutIT {
                 await().atMost(Duration.ofSeconds(90)).until(() -> apiServer.leaseHolder() != null);
                 replicas.values().forEach(replica -> replica.awaitOutput("Starting replication " + SHARED_PART, 1,
                         Duration.ofSeconds(60)));
-                awaitReplicating(a.port(), b.port(), fromAOnB, fromBOnA);
+                SequenceRecorder.awaitCrossingBothWays(a.port(), b.port(), fromAOnB, fromBOnA);
                 String holder = apiServer.leaseHolder();
                 String survivor = replicas.keySet().stream().filter(pod -> !pod.equals(holder)).findFirst().orElseThrow();
                 assertThat(replicas.get(survivor).countInOutput("Starting replication " + MockApiServer.NAMESPACE + "/sites:"))
@@ -110,17 +110,6 @@ class OperatorScaleOutIT {
     private static BrokerSpec mqtt5(BrokerSpec broker) {
         broker.setProtocolVersion(5);
         return broker;
-    }
-
-    /** Publishes probes on both brokers until each crossed over. */
-    private static void awaitReplicating(int portA, int portB, SequenceRecorder onB, SequenceRecorder onA) {
-        try (TestMqttClient clientA = TestMqttClient.connect(portA); TestMqttClient clientB = TestMqttClient.connect(portB)) {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                clientA.publish("share/a", "probe", 1, false);
-                clientB.publish("share/b", "probe", 1, false);
-                return onB.foreign() > 0 && onA.foreign() > 0;
-            });
-        }
     }
 
     private static Map<String, String> environment(MockApiServer apiServer, String pod) {

@@ -1,10 +1,13 @@
 package io.mqttreplicator.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3Client;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,6 +48,21 @@ public final class SequenceRecorder implements AutoCloseable {
             throw new IllegalStateException("could not subscribe " + filter + " on port " + port, e);
         }
         return recorder;
+    }
+
+    /**
+     * Publishes a probe on {@code share/a} of broker A and {@code share/b} of broker B every 250 ms
+     * until one crossed each way: the replication links both brokers, on rules that carry those
+     * topics, for recorders of them on the other broker.
+     */
+    public static void awaitCrossingBothWays(int portA, int portB, SequenceRecorder fromAOnB, SequenceRecorder fromBOnA) {
+        try (TestMqttClient clientA = TestMqttClient.connect(portA); TestMqttClient clientB = TestMqttClient.connect(portB)) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                clientA.publish("share/a", "probe", 1, false);
+                clientB.publish("share/b", "probe", 1, false);
+                return fromAOnB.foreign() > 0 && fromBOnA.foreign() > 0;
+            });
+        }
     }
 
     private void record(byte[] payload) {
