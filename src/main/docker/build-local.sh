@@ -51,10 +51,9 @@ base_image() {
   command -v debootstrap >/dev/null || { echo "build-local.sh: debootstrap is missing (apt-get install debootstrap)" >&2; exit 1; }
   local rootfs
   rootfs=$(mktemp -d)
-  trap 'rm -rf "$rootfs"' RETURN
   echo "Base image $name: debootstrap $SUITE with $packages from $(debian_mirror)"
   debootstrap --variant=minbase --include="$packages" "$SUITE" "$rootfs" "$(debian_mirror)" >"$rootfs.log" 2>&1 \
-    || { tail -20 "$rootfs.log" >&2; rm -f "$rootfs.log"; exit 1; }
+    || { tail -20 "$rootfs.log" >&2; rm -rf "$rootfs" "$rootfs.log"; exit 1; }
   rm -f "$rootfs.log"
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
   [ -z "$extra" ] || (cd "$rootfs" && eval "$extra")
@@ -63,6 +62,7 @@ base_image() {
     change_args+=(--change "$change")
   done
   tar -C "$rootfs" -c . | docker import "${change_args[@]}" - "$name" >/dev/null
+  rm -rf "$rootfs"
   echo "Base image $name: built"
 }
 
@@ -70,13 +70,18 @@ base_image() {
   || { echo "build-local.sh: target/quarkus-app is missing: run ./mvnw package -DskipTests first" >&2; exit 1; }
 
 base_image "$JAVA_BASE" openjdk-17-jre-headless "" "ENV LANG=C.UTF-8"
+replaced=$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 docker build --quiet --build-arg BASE_IMAGE="$JAVA_BASE" -f src/main/docker/Dockerfile.jvm -t "$IMAGE" . >/dev/null
 echo "Image $IMAGE: built from Dockerfile.jvm on $JAVA_BASE"
+# the image this build replaced, unless a container still uses it
+if [ -n "$replaced" ] && [ "$replaced" != "$(docker image inspect --format '{{.Id}}' "$IMAGE")" ]; then
+  docker rmi "$replaced" >/dev/null 2>&1 || true
+fi
 
 if $with_mosquitto; then
   # Its own configuration, not Debian's (a pid file under /run, a log file): a listener on every
-  # interface of the container, anonymous clients, the log on standard error (unbuffered, for docker logs), and
-  # sessions kept across a restart of the container.
+  # interface of the container, anonymous clients, the log on standard error (unbuffered, so
+  # docker logs shows it at once), and sessions kept across a restart of the container.
   base_image "$MOSQUITTO_IMAGE" mosquitto \
     "printf '%s\\n' 'listener 1883' 'allow_anonymous true' 'log_dest stderr' 'persistence true' \
       'persistence_location /var/lib/mosquitto/' 'max_queued_messages 100000' > etc/mosquitto/container.conf" \
