@@ -77,16 +77,15 @@ public final class ReplicationEngine implements AutoCloseable {
 
     private final String replication;
     /**
-     * With a shared rule: the start of the origin mark of every publish ({@code {origin}/{source}}),
-     * by which every instance of this replication recognises its forwards coming back; else null.
-     */
-    private final String originMark;
-    /**
-     * The start of this replication's origin mark, with or without a shared rule: a message that
-     * carries it was forwarded by an instance, or another part, of this replication (the operator
-     * runs the shared rules on every replica and the others on one), so it is an echo here too.
+     * The start of this replication's origin mark ({@code {origin}/{source}}). With a shared rule
+     * every publish carries it, by which every instance recognises its forwards coming back. With or
+     * without one, a message that carries it was forwarded by an instance, or another part, of this
+     * replication (the operator runs the shared rules on every replica and the others on one), so it
+     * is an echo here too.
      */
     private final String ownMark;
+    /** Whether publishes carry {@link #ownMark}: with a shared rule. */
+    private final boolean marksForwards;
     private final List<TopicRule> rules;
     private final long tickPeriodNanos;
     private final EngineOptions options;
@@ -132,9 +131,8 @@ public final class ReplicationEngine implements AutoCloseable {
         }
         this.replication = replication;
         this.rules = List.copyOf(rules);
-        this.originMark = this.rules.stream().anyMatch(rule -> SharedSubscription.isShared(rule.filter()))
-                ? origin + "/" : null;
         this.ownMark = origin + "/";
+        this.marksForwards = this.rules.stream().anyMatch(rule -> SharedSubscription.isShared(rule.filter()));
         this.tickPeriodNanos = Math.max(1_000_000L, Math.round(1e9 / mergeFrequencyHz));
         this.options = options;
         this.listener = options.listener();
@@ -380,7 +378,7 @@ public final class ReplicationEngine implements AutoCloseable {
             Link target = links[position];
             int qos = Math.min(Math.min(in.qos(), route.rule.qos()), target.maxQos);
             // with a shared rule: this replication's mark; else another one's, if any, travels on (loops stay visible)
-            BrokerMessage out = originMark != null ? new BrokerMessage(in.topic(), in.payload(), qos, retain, source.origin)
+            BrokerMessage out = marksForwards ? new BrokerMessage(in.topic(), in.payload(), qos, retain, source.origin)
                     : qos == in.qos() && retain == in.retain() ? in
                     : new BrokerMessage(in.topic(), in.payload(), qos, retain, in.origin());
             int copies = target.echoes == null ? 0 : routes.subscriptionsMatching(position, in.topic());
@@ -505,7 +503,7 @@ public final class ReplicationEngine implements AutoCloseable {
             this.name = endpoint.name();
             this.endpoint = endpoint;
             this.maxQos = Math.max(0, Math.min(2, endpoint.maxQos()));
-            this.origin = originMark == null ? null : originMark + name;
+            this.origin = marksForwards ? ownMark + name : null;
             this.echoes = endpoint.echoesOwnPublishes() ? new EchoFilter(echoExpiryNanos) : null;
             this.maxInFlight = maxInFlight;
             this.requestBatch = Math.max(1, maxInFlight / 16);

@@ -24,8 +24,8 @@ class ConnectionChanges implements ReplicationObserver {
     @Override
     public void connectionChanged(String replication, ConnectionEvent event) {
         int slash = replication.indexOf('/');
-        // namespace/name; not namespace/name/shared, the part every replica runs, outside the status
-        if (slash > 0 && replication.indexOf('/', slash + 1) < 0) {
+        // the shared part, which every replica runs, is outside the status
+        if (slash > 0 && !replication.endsWith(ReplicationTranslator.SHARED_SUFFIX)) {
             eventSource.propagateEvent(new ResourceID(replication.substring(slash + 1), replication.substring(0, slash)));
         }
     }

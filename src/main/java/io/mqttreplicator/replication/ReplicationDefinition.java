@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param mergeFrequencyHz state mode merge ticks per second
  * @param brokers          the brokers, names unique
  * @param rules            the topic rules, in configuration order
- * @param origin           marks this replication's forwards for shared rules (MQTT 5 user property):
- *                         the same for every instance of the replication, different from other
- *                         replications that may share a broker with it
+ * @param origin           marks this replication's forwards for shared rules (MQTT 5 user property),
+ *                         by which every instance and part of it drops them when they come back:
+ *                         the same for all of them, different from other replications that may
+ *                         share a broker with it
  */
 public record ReplicationDefinition(String name, double mergeFrequencyHz, List<BrokerSettings> brokers, List<TopicRule> rules,
         String origin) {

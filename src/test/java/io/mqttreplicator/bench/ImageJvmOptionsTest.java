@@ -2,10 +2,7 @@ package io.mqttreplicator.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.mqttreplicator.container.DeploymentRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,22 +22,23 @@ class ImageJvmOptionsTest {
     private static final Pattern JAVA_OPTS = Pattern.compile("^ENV JAVA_OPTS=\"([^\"]*)\"\\s*$", Pattern.MULTILINE);
     private static final long MIB = 1024 * 1024;
 
+    private static final DeploymentRuntime DEPLOYMENT = DeploymentRuntime.fromManifest();
+
     private final List<String> benchmark = Arrays.asList(BenchOptions.IMAGE_JVM_OPTIONS.split(" "));
 
     @Test
     void theBenchmarkRunsWithEveryOptionOfTheImageAndTheDeploymentsMemoryLimit() throws IOException {
-        Quantity limit = deploymentContainer().getResources().getLimits().get("memory");
+        long limit = DEPLOYMENT.memoryLimit();
         List<String> image = imageJavaOptions();
 
         assertThat(image).contains("-XX:MaxRAMPercentage=50", "-XX:InitialRAMPercentage=25", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1");
-        assertThat(benchmark).containsExactlyInAnyOrderElementsOf(
-                concat("-XX:MaxRAM=" + limit.getNumericalAmount().longValue() / MIB + "m", image));
+        assertThat(benchmark).containsExactlyInAnyOrderElementsOf(concat("-XX:MaxRAM=" + limit / MIB + "m", image));
     }
 
     @Test
     void theDeploymentLeavesTheImagesOptionsAlone() throws IOException {
-        assertThat(deploymentContainer().getEnv()).noneMatch(variable -> variable.getName().startsWith("JAVA_OPTS"));
+        assertThat(DEPLOYMENT.environment("pod")).allSatisfy((name, value) -> assertThat(name).doesNotStartWith("JAVA_OPTS"));
     }
 
     /** The options the image's entrypoint gives the JVM unless JAVA_OPTS is set. */
@@ -52,11 +50,5 @@ class ImageJvmOptionsTest {
 
     private static List<String> concat(String first, List<String> rest) {
         return java.util.stream.Stream.concat(java.util.stream.Stream.of(first), rest.stream()).toList();
-    }
-
-    private static Container deploymentContainer() throws IOException {
-        Deployment deployment = new KubernetesSerialization()
-                .unmarshal(Files.readString(Path.of("k8s", "04-deployment.yaml")), Deployment.class);
-        return deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     }
 }

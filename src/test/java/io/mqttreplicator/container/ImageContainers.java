@@ -14,8 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
@@ -30,7 +28,6 @@ import org.testcontainers.utility.DockerImageName;
 public final class ImageContainers {
 
     public static final int MQTT_PORT = 1883;
-    private static final Pattern REPLICATOR_CONNECTED = Pattern.compile(" as (\\S+_mqttreplicator_\\S+) \\(");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private ImageContainers() {
@@ -51,13 +48,6 @@ public final class ImageContainers {
     /** {@code containerPort} published on 127.0.0.1:{@code hostPort}, not on every interface of the machine. */
     public static PortBinding loopbackBinding(int hostPort, int containerPort) {
         return new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", hostPort), ExposedPort.tcp(containerPort));
-    }
-
-    /** The replicator's client id in a Mosquitto log. */
-    public static String replicatorClientId(String brokerLog) {
-        Matcher matcher = REPLICATOR_CONNECTED.matcher(brokerLog);
-        assertThat(matcher.find()).as("the replicator connected; the broker's log:%n%s", brokerLog).isTrue();
-        return matcher.group(1);
     }
 
     public static HttpResponse<String> get(int port, String path) {

@@ -8,6 +8,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import io.mqttreplicator.testing.FreePorts;
 import io.mqttreplicator.testing.LocalImages;
+import io.mqttreplicator.testing.MosquittoBroker;
 import io.mqttreplicator.testing.TestMqttClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,8 +112,8 @@ class ReplicatorImageIT {
                 TestMqttClient clientB = TestMqttClient.connect(portB).subscribe("events/#", 1)) {
             clientA.publish("events/before", "before", 1, false);
             await().atMost(ARRIVAL).until(() -> !clientB.received("events/before").isEmpty());
-            String clientIdA = ImageContainers.replicatorClientId(siteA.getLogs());
-            String clientIdB = ImageContainers.replicatorClientId(siteB.getLogs());
+            String clientIdA = MosquittoBroker.replicatorClientId(siteA.getLogs());
+            String clientIdB = MosquittoBroker.replicatorClientId(siteB.getLogs());
 
             long stopping = System.nanoTime();
             docker.stopContainerCmd(replicator.getContainerId()).withTimeout((int) DEPLOYMENT.gracePeriod().toSeconds()).exec();

@@ -76,7 +76,7 @@ class OperatorImageIT {
                 assertThat(response.statusCode()).as(probe + ": " + response.body()).isEqualTo(200);
             }
             long peak = ImageContainers.peakMemory(operator);
-            String clientIdA = ImageContainers.replicatorClientId(siteA.log());
+            String clientIdA = MosquittoBroker.replicatorClientId(siteA.log());
 
             long stopping = System.nanoTime();
             docker.stopContainerCmd(operator.getContainerId()).withTimeout((int) DEPLOYMENT.gracePeriod().toSeconds()).exec();

@@ -18,8 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +31,6 @@ class OperatorProcessIT {
 
     private static final Path JAR = Paths.get("target", "quarkus-app", "quarkus-run.jar");
     private static final String POD_NAME = "mqtt-replicator-7d9f8c6b5-x2kqp";
-    private static final Pattern REPLICATOR_CONNECTED = Pattern.compile(" as (\\S+_mqttreplicator_\\S+) \\(");
 
     @TempDir
     Path directory;
@@ -64,7 +61,7 @@ class OperatorProcessIT {
                     publisher.publish("events/door", "opened-" + sent[0]++, 1, false);
                     return !subscriber.received("events/door").isEmpty();
                 });
-                String clientIdA = replicatorClientId(siteA);
+                String clientIdA = MosquittoBroker.replicatorClientId(siteA.log());
 
                 long cutAt = System.nanoTime();
                 link.cut();
@@ -108,7 +105,7 @@ class OperatorProcessIT {
                     publisher.publish("events/door", "opened-" + sent[0]++, 1, false);
                     return !subscriber.received("events/door").isEmpty();
                 });
-                String clientIdA = replicatorClientId(siteA);
+                String clientIdA = MosquittoBroker.replicatorClientId(siteA.log());
 
                 process.destroy();
 
@@ -121,12 +118,6 @@ class OperatorProcessIT {
                 process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
         }
-    }
-
-    private static String replicatorClientId(MosquittoBroker broker) {
-        Matcher matcher = REPLICATOR_CONNECTED.matcher(broker.log());
-        assertThat(matcher.find()).as("the replicator connected to " + broker).isTrue();
-        return matcher.group(1);
     }
 
     private Process start(Map<String, String> variables) throws IOException {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -44,6 +45,7 @@ public final class MosquittoBroker implements TestBroker {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern RUNNING = Pattern.compile("mosquitto version \\S+ running");
+    private static final Pattern REPLICATOR_CONNECTED = Pattern.compile(" as (\\S+_mqttreplicator_\\S+) \\(");
     private static final Set<Process> RUNNING_PROCESSES = ConcurrentHashMap.newKeySet();
 
     static {
@@ -103,6 +105,15 @@ public final class MosquittoBroker implements TestBroker {
 
     public Path logFile() {
         return logFile;
+    }
+
+    /** The client id of the replicator's first connection in a Mosquitto log (this one's, or a container's). */
+    public static String replicatorClientId(String log) {
+        Matcher matcher = REPLICATOR_CONNECTED.matcher(log);
+        if (!matcher.find()) {
+            throw new AssertionError("the replicator never connected; the broker's log:\n" + log);
+        }
+        return matcher.group(1);
     }
 
     /** The whole log, across restarts. */
