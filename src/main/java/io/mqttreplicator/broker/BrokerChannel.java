@@ -94,7 +94,8 @@ import org.jboss.logging.Logger;
  * with a persistent session (MQTT 5 keeps the session expiry of a persistent one).
  * <p>
  * <b>Threads.</b> Inbound messages, publish completions and state events arrive on the client's
- * event loop: do not block there. Every method may be called from any thread.
+ * event loop, which the channels of one {@link ConnectionThread} share: do not block there. Every
+ * method may be called from any thread.
  */
 public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
 
@@ -175,10 +176,19 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private boolean restoringSession;
 
     /**
-     * Creates the channel without connecting. Throws IllegalArgumentException when an address or
-     * the TLS material is unusable.
+     * Creates the channel without connecting, on the client's shared event loops. Throws
+     * IllegalArgumentException when an address or the TLS material is unusable.
      */
     public BrokerChannel(BrokerSettings settings, List<Subscription> subscriptions) {
+        this(settings, subscriptions, null);
+    }
+
+    /**
+     * Creates the channel without connecting, its connection on {@code thread}'s event loop, shared
+     * with the other channels made with it. Throws IllegalArgumentException when an address or the
+     * TLS material is unusable.
+     */
+    public BrokerChannel(BrokerSettings settings, List<Subscription> subscriptions, ConnectionThread thread) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.name = settings.name();
         this.addresses = settings.addresses().stream().map(BrokerAddress::parse).toList();
@@ -200,7 +210,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         this.firstAddressProbe = new FirstAddressProbe(addresses.get(0), settings.connectTimeout());
         this.status = new ConnectionEvent(name, ConnectionState.DISCONNECTED, Optional.of(addresses.get(0).toString()),
                 Optional.empty(), Instant.now(), Optional.empty());
-        this.client = ProtocolClient.create(settings, transports.get(0), this::onConnected, this::onDisconnected);
+        this.client = ProtocolClient.create(settings, transports.get(0), thread, this::onConnected, this::onDisconnected);
         this.inbound = new InboundStream(name);
         this.inboundMulti = Multi.createFrom().publisher(inbound);
     }

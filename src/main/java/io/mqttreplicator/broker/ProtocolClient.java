@@ -38,6 +38,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * The few operations the channel needs, over the HiveMQ client's MQTT 3.1.1 or MQTT 5 API (they
@@ -48,18 +49,36 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
     /**
      * Application callbacks (received messages, publish completions) run on the client's own Netty
      * thread instead of hopping to RxJava's computation pool: the engine never blocks in them, and
-     * the hop cost more than the forwarding itself.
+     * the hop cost more than the forwarding itself. Connections made with it share the client's
+     * default event loops.
      */
     MqttClientExecutorConfig EXECUTOR_CONFIG = MqttClientExecutorConfig.builder()
             .applicationScheduler(Schedulers.trampoline())
             .build();
 
-    static ProtocolClient create(BrokerSettings settings, MqttClientTransportConfig transport,
+    /**
+     * {@link #EXECUTOR_CONFIG}, but every connection made with the same {@code thread} runs on one
+     * event loop on that thread (the client keeps one loop per executor while any connection uses
+     * it, and ends it with the last).
+     */
+    static MqttClientExecutorConfig executorConfig(Executor thread) {
+        if (thread == null) {
+            return EXECUTOR_CONFIG;
+        }
+        return MqttClientExecutorConfig.builder()
+                .nettyExecutor(thread)
+                .nettyThreads(1)
+                .applicationScheduler(Schedulers.trampoline())
+                .build();
+    }
+
+    /** @param thread where the connection's event loop runs (see {@link #executorConfig}), or null */
+    static ProtocolClient create(BrokerSettings settings, MqttClientTransportConfig transport, Executor thread,
             MqttClientConnectedListener connected, MqttClientDisconnectedListener disconnected) {
         MqttClientBuilder builder = MqttClient.builder()
                 .identifier(settings.clientId())
                 .transportConfig(transport)
-                .executorConfig(EXECUTOR_CONFIG)
+                .executorConfig(executorConfig(thread))
                 .addConnectedListener(connected)
                 .addDisconnectedListener(disconnected);
         return switch (settings.protocolVersion()) {

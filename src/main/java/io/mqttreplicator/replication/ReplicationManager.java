@@ -2,6 +2,7 @@ package io.mqttreplicator.replication;
 
 import io.mqttreplicator.broker.BrokerChannel;
 import io.mqttreplicator.broker.BrokerSettings;
+import io.mqttreplicator.broker.ConnectionThread;
 import io.mqttreplicator.engine.BrokerEndpoint;
 import io.mqttreplicator.engine.EngineOptions;
 import io.mqttreplicator.engine.ReplicationEngine;
@@ -103,11 +104,14 @@ public class ReplicationManager {
         private ReplicationDefinition definition;
         private final List<ReplicationObserver> observers;
         private final Map<String, BrokerChannel> channels = new LinkedHashMap<>();
+        /** All the replication's connections run on it, the engine's forwarding with them. */
+        private final ConnectionThread thread;
         private ReplicationEngine engine;
 
         private RunningReplication(ReplicationDefinition definition, List<ReplicationObserver> observers) {
             this.definition = definition;
             this.observers = observers;
+            this.thread = new ConnectionThread(definition.name());
         }
 
         static RunningReplication start(ReplicationDefinition definition, List<ReplicationObserver> observers) {
@@ -157,7 +161,7 @@ public class ReplicationManager {
         }
 
         private BrokerChannel newChannel(BrokerSettings broker) {
-            BrokerChannel channel = new BrokerChannel(broker, List.of());
+            BrokerChannel channel = new BrokerChannel(broker, List.of(), thread);
             String replication = definition.name();
             channel.addStateListener(event -> observers.forEach(observer -> observer.connectionChanged(replication, event)));
             return channel;
