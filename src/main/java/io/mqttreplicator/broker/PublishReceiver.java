@@ -1,21 +1,15 @@
 package io.mqttreplicator.broker;
 
 import com.hivemq.client.internal.mqtt.codec.decoder.MqttDecoder;
-import com.hivemq.client.internal.mqtt.datatypes.MqttUserPropertiesImpl;
 import com.hivemq.client.internal.mqtt.datatypes.MqttUserPropertyImpl;
 import com.hivemq.client.internal.mqtt.message.ping.MqttPingReq;
 import com.hivemq.client.internal.mqtt.message.ping.MqttPingResp;
 import com.hivemq.client.internal.mqtt.message.publish.MqttPublish;
 import com.hivemq.client.internal.mqtt.message.publish.MqttStatefulPublish;
-import com.hivemq.client.internal.mqtt.message.publish.puback.MqttPubAck;
-import com.hivemq.client.internal.mqtt.message.publish.pubcomp.MqttPubComp;
-import com.hivemq.client.internal.mqtt.message.publish.pubrec.MqttPubRec;
 import com.hivemq.client.internal.mqtt.message.publish.pubrel.MqttPubRel;
-import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
-import com.hivemq.client.mqtt.mqtt5.message.publish.pubcomp.Mqtt5PubCompReasonCode;
-import com.hivemq.client.mqtt.mqtt5.message.publish.pubrec.Mqtt5PubRecReasonCode;
 import io.mqttreplicator.engine.BrokerMessage;
 import io.mqttreplicator.engine.SharedSubscription;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -65,7 +59,7 @@ import org.jboss.logging.Logger;
  * <p>
  * <b>Threads.</b> Reads run on the connection's event loop. {@link InboundMessage#ack()} may come
  * from any thread: acknowledgements are collected and written by one task on the event loop, a
- * flush per batch. Once the connection has ended, acknowledgements of its messages go nowhere: the
+ * buffer and a flush per batch, encoded here (four bytes each). Once the connection has ended, acknowledgements of its messages go nowhere: the
  * broker sends what it had not seen acknowledged again on the next connection.
  */
 final class PublishReceiver extends ChannelDuplexHandler {
@@ -78,6 +72,10 @@ final class PublishReceiver extends ChannelDuplexHandler {
     static final int RESUME_AT = WINDOW / 2;
     /** Read on while own publishes wait for their acknowledgement, but no further than this. */
     static final int HARD_LIMIT = 4 * WINDOW;
+    private static final int PUBACK = 0x40;
+    private static final int PUBREC = 0x50;
+    private static final int PUBCOMP = 0x70;
+    private static final int ACKNOWLEDGEMENT_BYTES = 4;
 
     /** Where a received message goes; called on the event loop, in arrival order. */
     interface Sink {
@@ -136,8 +134,9 @@ final class PublishReceiver extends ChannelDuplexHandler {
             pingOutstanding = false;
             context.fireChannelRead(msg);
         } else if (msg instanceof MqttPubRel pubRel) {
-            context.writeAndFlush(new MqttPubComp(pubRel.getPacketIdentifier(), Mqtt5PubCompReasonCode.SUCCESS, null,
-                    MqttUserPropertiesImpl.NO_USER_PROPERTIES), context.voidPromise());
+            ByteBuf pubComp = context.alloc().ioBuffer(ACKNOWLEDGEMENT_BYTES);
+            writeAcknowledgement(pubComp, PUBCOMP, pubRel.getPacketIdentifier());
+            context.writeAndFlush(pubComp, context.voidPromise());
         } else {
             context.fireChannelRead(msg);
         }
@@ -199,16 +198,13 @@ final class PublishReceiver extends ChannelDuplexHandler {
         return active;
     }
 
-    /** From {@link InboundMessage#ack()}, on any thread. */
+    /**
+     * From {@link InboundMessage#ack()}, on any thread. The acknowledgements go out from a task on
+     * the event loop, also when acked there, so that those of one pass share a buffer and a write.
+     */
     void acknowledged() {
-        if (!active) {
-            return;
-        }
-        ChannelHandlerContext context = ctx;
-        if (context.executor().inEventLoop()) {
-            drainAcknowledged();
-        } else if (drainScheduled.compareAndSet(false, true)) {
-            context.executor().execute(drainTask);
+        if (active && drainScheduled.compareAndSet(false, true)) {
+            ctx.executor().execute(drainTask);
         }
     }
 
@@ -223,30 +219,31 @@ final class PublishReceiver extends ChannelDuplexHandler {
             return;
         }
         ChannelHandlerContext context = ctx;
-        boolean wrote = false;
+        ByteBuf acknowledgements = null;
         InboundMessage head;
         while ((head = unacknowledged.peek()) != null && head.isAcked()) {
             unacknowledged.poll();
             if (head.packetId != 0) {
-                context.write(acknowledgement(head), context.voidPromise());
-                wrote = true;
+                if (acknowledgements == null) {
+                    acknowledgements = context.alloc().ioBuffer(ACKNOWLEDGEMENT_BYTES * 64);
+                }
+                writeAcknowledgement(acknowledgements, head.getPayload().qos() == 2 ? PUBREC : PUBACK, head.packetId);
             }
         }
-        if (wrote) {
-            context.flush();
+        if (acknowledgements != null) {
+            context.writeAndFlush(acknowledgements, context.voidPromise());
         }
         if (!reading && unacknowledged.size() <= RESUME_AT) {
             setReading(true);
         }
     }
 
-    private static Object acknowledgement(InboundMessage message) {
-        if (message.getPayload().qos() == 2) {
-            return new MqttPubRec(message.packetId, Mqtt5PubRecReasonCode.SUCCESS, null,
-                    MqttUserPropertiesImpl.NO_USER_PROPERTIES);
-        }
-        return new MqttPubAck(message.packetId, Mqtt5PubAckReasonCode.SUCCESS, null,
-                MqttUserPropertiesImpl.NO_USER_PROPERTIES);
+    /**
+     * A PUBACK, PUBREC or PUBCOMP saying success: the same four bytes in MQTT 3.1.1 and MQTT 5, where
+     * a success without properties leaves out the reason code.
+     */
+    private static void writeAcknowledgement(ByteBuf out, int fixedHeader, int packetId) {
+        out.writeByte(fixedHeader).writeByte(2).writeShort(packetId);
     }
 
     @Override
