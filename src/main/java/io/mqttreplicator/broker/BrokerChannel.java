@@ -1,5 +1,6 @@
 package io.mqttreplicator.broker;
 
+import com.hivemq.client.internal.mqtt.MqttClientConnectionConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientState;
 import com.hivemq.client.mqtt.MqttClientTransportConfig;
@@ -7,8 +8,6 @@ import com.hivemq.client.mqtt.MqttClientTransportConfigBuilder;
 import com.hivemq.client.mqtt.MqttWebSocketConfig;
 import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
 import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
-import com.hivemq.client.mqtt.exceptions.MqttClientStateException;
-import com.hivemq.client.mqtt.exceptions.MqttSessionExpiredException;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
@@ -17,8 +16,6 @@ import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubRecException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import io.mqttreplicator.engine.BrokerEndpoint;
 import io.mqttreplicator.engine.BrokerMessage;
@@ -36,17 +33,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -80,18 +74,16 @@ import org.jboss.logging.Logger;
  * with a clean session it is dropped. Closing sends a normal DISCONNECT, which keeps a persistent
  * session and its queued messages on the broker.
  * <p>
- * <b>A publish the broker cannot take.</b> A publish is retried across reconnects until the broker
- * acknowledges it. But some brokers answer a publish they refuse by ending the connection (Mosquitto
- * over MQTT 3.1.1 above {@code max_packet_size}; over MQTT 5 above {@code message_size_limit} it sends
- * a PUBACK reason code the protocol does not allow, and the client closes the connection): the client
- * resends it on every reconnect and the connection never works again. So when
+ * <b>A publish the broker cannot take.</b> A publish is sent again on every reconnect until the
+ * broker acknowledges it ({@link PublishSender}). But some brokers answer a publish they refuse by
+ * ending the connection (Mosquitto over MQTT 3.1.1 above {@code max_packet_size}; over MQTT 5 above
+ * {@code message_size_limit} it sends a PUBACK reason code the protocol does not allow, and the
+ * client's decoder closes the connection), so the connection would never work again. So when
  * {@value #POISON_STRIKES} connections in a row end within 10 s of their start while the same publish
  * is the oldest one unacknowledged, that publish fails with {@link PublishRefusedException}
- * ({@value #CONNECTION_ENDED_ON_PUBLISH}) and the channel reconnects at once with a clean session,
- * the only way to make the client forget it; the other unacknowledged publishes are sent again. The
- * cost: what the broker had queued in the replicator's session at that moment is dropped. An MQTT
- * 3.1.1 clean session ends with its connection, so the channel then reconnects once more, at once,
- * with a persistent session (MQTT 5 keeps the session expiry of a persistent one).
+ * ({@value #CONNECTION_ENDED_ON_PUBLISH}), is not sent again, and the channel reconnects at once,
+ * to the same session: the other unacknowledged publishes are sent again, and what the broker
+ * queued for the replicator meanwhile is kept.
  * <p>
  * <b>Threads.</b> Inbound messages, publish completions and state events arrive on the client's
  * event loop, which the channels of one {@link ConnectionThread} share: do not block there. Every
@@ -123,22 +115,9 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private final InboundMessage.Redelivery redelivery = this::nacked;
     private final ReconnectBackoff backoff;
     private final List<Consumer<ConnectionEvent>> listeners = new CopyOnWriteArrayList<>();
-    /**
-     * In publish order, so the head is the oldest unacknowledged. Brokers acknowledge in publish
-     * order, so a completed publish is found at the head; a QoS 0 one, complete once written, is
-     * found behind the QoS 1 and 2 ones still waiting, at most the caller's in-flight window.
-     */
-    private final Queue<PendingPublish> inFlight = new ConcurrentLinkedQueue<>();
-    /** Publishes the client dropped with the session given up for a poison publish, to send again. */
-    private final Queue<PendingPublish> toRepublish = new ConcurrentLinkedQueue<>();
+    /** Publishes, on every connection of the channel. */
+    private final PublishSender sender;
     private final AtomicBoolean redeliveryRequested = new AtomicBoolean();
-    /**
-     * Done at the first connection. Until then the client has nobody taking publishes: its
-     * publish() would block the calling thread (MqttPublishFlowables.add waits for demand that the
-     * outgoing handler only creates when the first session starts), so publishes wait on this.
-     * Afterwards the client queues publishes across reconnects.
-     */
-    private final CompletableFuture<Void> firstConnection = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final AtomicBoolean closeFinished = new AtomicBoolean();
     private final Object lifecycleLock = new Object();
@@ -170,10 +149,8 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private boolean moveBackPending;
     private int movedBackFrom;
     private int failedMoveBacks;
-    private PendingPublish suspect;
+    private PublishSender.Publish suspect;
     private int suspectStrikes;
-    /** MQTT 3.1.1: the clean session taken to drop a poison publish must become persistent again. */
-    private boolean restoringSession;
 
     /**
      * Creates the channel without connecting, on the client's shared event loops. Throws
@@ -211,6 +188,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         this.status = new ConnectionEvent(name, ConnectionState.DISCONNECTED, Optional.of(addresses.get(0).toString()),
                 Optional.empty(), Instant.now(), Optional.empty());
         this.client = ProtocolClient.create(settings, transports.get(0), thread, this::onConnected, this::onDisconnected);
+        this.sender = new PublishSender(name, settings.protocolVersion());
         this.inbound = new InboundStream(name);
         this.inboundMulti = Multi.createFrom().publisher(inbound);
     }
@@ -286,52 +264,22 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     /**
      * {@inheritDoc}
      * <p>
-     * Published with QoS min(message, {@link BrokerSettings#maxQos()}). Before the first connection
-     * and while reconnecting the client queues publishes (without a bound: the caller limits what
-     * it has in flight). Refused by an MQTT 5 broker: {@link PublishRefusedException}; closed:
-     * {@link BrokerChannelClosedException}.
+     * Published with QoS min(message, {@link BrokerSettings#maxQos()}), by the channel's
+     * {@link PublishSender}. Before the first connection and while reconnecting publishes wait (without
+     * a bound: the caller limits what it has in flight). Refused by an MQTT 5 broker:
+     * {@link PublishRefusedException}; closed: {@link BrokerChannelClosedException}.
      */
     @Override
     public CompletionStage<Void> publish(BrokerMessage message) {
         if (closing) {
             return CompletableFuture.failedFuture(new BrokerChannelClosedException(name));
         }
-        int qos = Math.min(message.qos(), settings.maxQos());
-        if (!firstConnection.isDone()) {
-            return firstConnection.thenCompose(ignored -> send(message, qos));
-        }
-        return send(message, qos);
-    }
-
-    private CompletableFuture<Void> send(BrokerMessage message, int qos) {
-        PendingPublish pending = new PendingPublish(message, qos);
-        inFlight.add(pending);
+        PublishSender.Publish publish = sender.submit(message, Math.min(message.qos(), settings.maxQos()));
         if (closing) {
-            // close() may have failed the in-flight publishes before this one was added
-            pending.accept(null, new BrokerChannelClosedException(name));
-            return pending;
+            // close() may have failed the publishes before this one was added
+            sender.giveUp(publish, new BrokerChannelClosedException(name));
         }
-        client.publish(message, qos).whenComplete(pending);
-        PublishReceiver current = receiver;
-        if (current != null && qos > 0) {
-            current.ownPublishSent();
-        }
-        return pending;
-    }
-
-    /** Sends again what the client dropped with the session; only once connected, else it fails at once again. */
-    private void republishDropped() {
-        if (client.state() != MqttClientState.CONNECTED) {
-            return;
-        }
-        PendingPublish pending;
-        while ((pending = toRepublish.poll()) != null) {
-            if (closing) {
-                pending.accept(null, new BrokerChannelClosedException(name));
-            } else {
-                client.publish(pending.message, pending.qos).whenComplete(pending);
-            }
-        }
+        return publish;
     }
 
     @Override
@@ -450,7 +398,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             closing = true;
             wasStarted = started;
         }
-        firstConnection.completeExceptionally(new BrokerChannelClosedException(name));
         if (!wasStarted) {
             finishClose();
             return closed;
@@ -487,10 +434,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             return;
         }
         inbound.close();
-        for (PendingPublish pending : inFlight) {
-            pending.accept(null, new BrokerChannelClosedException(name));
-        }
-        toRepublish.clear();
+        sender.failAll(new BrokerChannelClosedException(name));
         setStatus(ConnectionState.DISCONNECTED, addressIndex, null);
         firstAddressProbe.stop();
         LOG.infof("Broker '%s': channel closed", name);
@@ -498,9 +442,10 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     }
 
     private void onConnected(MqttClientConnectedContext context) {
-        Channel nettyChannel = ClientPipeline.channel(context);
+        MqttClientConnectionConfig connectionConfig = ClientPipeline.connection(context);
+        Channel nettyChannel = connectionConfig.getChannel();
         FlushBatching.install(nettyChannel);
-        PublishReceiver connectionReceiver = new PublishReceiver(this::received, redelivery, () -> !inFlight.isEmpty(), name);
+        PublishReceiver connectionReceiver = new PublishReceiver(this::received, redelivery, sender, name);
         connectionReceiver.install(nettyChannel);
         receiver = connectionReceiver;
         long current = connection + 1;
@@ -516,9 +461,9 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         boolean sessionPresent = client.sessionPresent(context);
         LOG.infof("Broker '%s': connected to %s as '%s' (%s)", name, addresses.get(addressIndex), settings.clientId(),
                 sessionPresent ? "session resumed" : "new session");
+        sender.connected(connectionReceiver, sessionPresent, connectionConfig.getSendMaximum());
         setStatus(ConnectionState.CONNECTED, addressIndex, null);
         watchFirstAddress(current);
-        firstConnection.complete(null);
         synchronized (subscriptionLock) {
             if (!subscribed) {
                 subscribed = true;
@@ -530,14 +475,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         client.subscribe(List.of(new Subscription(BROKER_DROPPED_TOPIC, 0))).whenComplete((refused, error) ->
                 LOG.debugf("Broker '%s': subscribing to %s: %s", name, BROKER_DROPPED_TOPIC,
                         error != null ? describe(error) : refused.isEmpty() ? "done" : "refused"));
-        if (restoringSession && !settings.cleanSession()) {
-            // An MQTT 3.1.1 clean session ends with the connection: until a reconnect with clean
-            // session false, the next outage would lose what the broker queues meanwhile.
-            LOG.infof("Broker '%s': reconnecting at once with a persistent session", name);
-            client.disconnect();
-            return;
-        }
-        republishDropped();
     }
 
     /**
@@ -571,6 +508,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     }
 
     private void onDisconnected(MqttClientDisconnectedContext context) {
+        sender.disconnected();
         MqttClientReconnector reconnector = context.getReconnector();
         Throwable cause = context.getCause();
         boolean wasUp = connectionUp;
@@ -596,7 +534,7 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             String reason = "moving back to the first address " + addresses.get(0);
             LOG.infof("Broker '%s': disconnected from %s, %s", name, address, reason);
             setStatus(ConnectionState.DISCONNECTED, addressIndex, reason, ConnectionEnd.REPLICATOR);
-            reconnect(reconnector, 0, 0, false);
+            reconnect(reconnector, 0, 0);
             return;
         }
         if (!wasUp && moveBackPending && addressIndex == 0) {
@@ -607,14 +545,12 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             LOG.warnf("Broker '%s': moving back to %s failed: %s; returning to %s", name, address, error,
                     addresses.get(movedBackFrom));
             setStatus(isRefusal(cause) ? ConnectionState.FAILED : ConnectionState.DISCONNECTED, addressIndex, error);
-            reconnect(reconnector, movedBackFrom, ReconnectBackoff.FLOOR.toMillis(), false);
+            reconnect(reconnector, movedBackFrom, ReconnectBackoff.FLOOR.toMillis());
             return;
         }
         boolean forRedelivery = context.getSource() == MqttDisconnectSource.USER && redeliveryRequested.get();
-        boolean forPersistence = context.getSource() == MqttDisconnectSource.USER && restoringSession;
-        restoringSession = false;
-        boolean shortLived = wasUp && !forRedelivery && !forPersistence && System.nanoTime() - connectedAt < STABLE_NANOS;
-        PendingPublish poison = poisonPublish(shortLived);
+        boolean shortLived = wasUp && !forRedelivery && System.nanoTime() - connectedAt < STABLE_NANOS;
+        PublishSender.Publish poison = poisonPublish(shortLived);
         boolean refused = isRefusal(cause);
         String error = forRedelivery ? "closed by the replicator: reconnecting so that the broker redelivers nacked messages"
                 : wasUp ? describeEnd(context.getSource(), cause) : describe(cause);
@@ -634,25 +570,18 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         setStatus(state, addressIndex, error, wasUp ? endedBy(context.getSource(), cause) : null);
         if (poison != null) {
             LOG.warnf("Broker '%s': %d connections in a row ended soon after they started while a publish to '%s' (%d bytes)"
-                    + " waited for its acknowledgement; giving that publish up and reconnecting with a clean session"
-                    + " (what the broker had queued for this session is dropped)", name, POISON_STRIKES,
+                    + " waited for its acknowledgement; giving that publish up and reconnecting", name, POISON_STRIKES,
                     poison.message.topic(), poison.message.payload().length);
-            poison.poisoned = true;
-            restoringSession = settings.protocolVersion() == 4;
-            delay = 0;
-        } else if (forPersistence) {
+            sender.giveUp(poison, new PublishRefusedException(name, poison.message.topic(), CONNECTION_ENDED_ON_PUBLISH, cause));
             delay = 0;
         }
-        reconnect(reconnector, next, delay, poison != null);
+        reconnect(reconnector, next, delay);
     }
 
-    private void reconnect(MqttClientReconnector reconnector, int next, long delay, boolean dropPoison) {
+    private void reconnect(MqttClientReconnector reconnector, int next, long delay) {
         CompletableFuture<Void> gate = new CompletableFuture<>();
         reconnectGate = gate;
-        // a clean session drops the client's unacknowledged publishes: they fail, and all but the poison are sent again
-        client.reconnectWith(reconnector, dropPoison || settings.cleanSession());
         reconnector.reconnect(true)
-                .republishIfSessionExpired(!dropPoison)
                 .transportConfig(transports.get(next))
                 .reconnectWhen(gate, (ignored, failure) -> onReconnectDue(reconnector, next));
         gate.completeOnTimeout(null, delay, TimeUnit.MILLISECONDS);
@@ -665,8 +594,8 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
      * Counts a connection that ended: the publish to give up when {@value #POISON_STRIKES} short
      * connections in a row ended with the same oldest unacknowledged publish, else null.
      */
-    private PendingPublish poisonPublish(boolean shortLived) {
-        PendingPublish head = inFlight.peek();
+    private PublishSender.Publish poisonPublish(boolean shortLived) {
+        PublishSender.Publish head = sender.oldest();
         if (!shortLived || head == null) {
             suspect = null;
             suspectStrikes = 0;
@@ -894,60 +823,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
             }
         }
         return null;
-    }
-
-    private Throwable publishError(String topic, Throwable error) {
-        Throwable e = unwrap(error);
-        if (e instanceof Mqtt5PubAckException pubAck) {
-            return new PublishRefusedException(name, topic, pubAck.getMqttMessage().getReasonCode().name(), e);
-        }
-        if (e instanceof Mqtt5PubRecException pubRec) {
-            return new PublishRefusedException(name, topic, pubRec.getMqttMessage().getReasonCode().name(), e);
-        }
-        if (closing && !(e instanceof BrokerChannelClosedException)) {
-            BrokerChannelClosedException closedException = new BrokerChannelClosedException(name);
-            closedException.initCause(e);
-            return closedException;
-        }
-        return e;
-    }
-
-    /**
-     * A publish on its way: completes once, when the client reports back or the channel closes. Sent
-     * again when the client dropped it with a session given up for another publish.
-     */
-    private final class PendingPublish extends CompletableFuture<Void> implements BiConsumer<Object, Throwable> {
-        private final BrokerMessage message;
-        private final int qos;
-        private volatile boolean poisoned;
-
-        PendingPublish(BrokerMessage message, int qos) {
-            this.message = message;
-            this.qos = qos;
-        }
-
-        @Override
-        public void accept(Object result, Throwable error) {
-            if (error != null && !poisoned && !closing && droppedWithSession(error)) {
-                toRepublish.add(this);
-                republishDropped();
-                return;
-            }
-            inFlight.remove(this);
-            if (error == null) {
-                complete(null);
-            } else if (poisoned) {
-                completeExceptionally(new PublishRefusedException(name, message.topic(), CONNECTION_ENDED_ON_PUBLISH, error));
-            } else {
-                completeExceptionally(publishError(message.topic(), error));
-            }
-        }
-    }
-
-    /** The client fails unacknowledged and queued publishes this way when a session ends without republishing. */
-    private static boolean droppedWithSession(Throwable error) {
-        Throwable e = unwrap(error);
-        return e instanceof MqttSessionExpiredException || e instanceof MqttClientStateException;
     }
 
     @Override

@@ -21,11 +21,17 @@ final class ClientPipeline {
     private ClientPipeline() {
     }
 
-    /**
-     * The channel of the connection just made; call from the client's connected listener. Throws
-     * IllegalStateException when the client's internals are not as expected.
-     */
+    /** The channel of the connection just made: {@link #connection}'s. */
     static Channel channel(MqttClientConnectedContext context) {
+        return connection(context).getChannel();
+    }
+
+    /**
+     * The connection just made (its channel, and what the broker's CONNACK allows); call from the
+     * client's connected listener. Throws IllegalStateException when the client's internals are not
+     * as expected.
+     */
+    static MqttClientConnectionConfig connection(MqttClientConnectedContext context) {
         try {
             Object config = context.getClientConfig();
             if (config instanceof Mqtt3ClientConfigView view && MQTT3_CONFIG != null) {
@@ -34,7 +40,7 @@ final class ClientPipeline {
             if (config instanceof MqttClientConfig internal) {
                 MqttClientConnectionConfig connection = internal.getRawConnectionConfig();
                 if (connection != null) {
-                    return connection.getChannel();
+                    return connection;
                 }
             }
         } catch (IllegalAccessException | RuntimeException e) {

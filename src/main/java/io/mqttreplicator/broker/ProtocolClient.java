@@ -10,12 +10,9 @@ import com.hivemq.client.mqtt.datatypes.MqttTopicFilter;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedListener;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedListener;
-import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3ClientBuilder;
 import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientConnectedContext;
-import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientReconnector;
-import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscription;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
@@ -23,14 +20,11 @@ import com.hivemq.client.mqtt.mqtt3.message.unsubscribe.Mqtt3Unsubscribe;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
-import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientReconnector;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuthBuilder;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
 import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.Mqtt5Unsubscribe;
-import io.mqttreplicator.engine.BrokerMessage;
 import io.mqttreplicator.engine.SharedSubscription;
 import io.mqttreplicator.engine.Subscription;
 import io.reactivex.schedulers.Schedulers;
@@ -41,16 +35,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * The few operations the channel needs, over the HiveMQ client's MQTT 3.1.1 or MQTT 5 API (they
- * share no interface for messages).
+ * The few operations the channel needs from the HiveMQ client, over its MQTT 3.1.1 or MQTT 5 API
+ * (they share no interface for messages): connecting, subscribing, disconnecting. Messages are
+ * received and published beside it, on its connection ({@link PublishReceiver}, {@link PublishSender}).
  */
 sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqtt5 {
 
     /**
-     * Application callbacks (received messages, publish completions) run on the client's own Netty
-     * thread instead of hopping to RxJava's computation pool: the engine never blocks in them, and
-     * the hop cost more than the forwarding itself. Connections made with it share the client's
-     * default event loops.
+     * The client's callbacks (connected, subscribed) run on its own Netty thread instead of hopping
+     * to RxJava's computation pool. Connections made with it share the client's default event loops.
      */
     MqttClientExecutorConfig EXECUTOR_CONFIG = MqttClientExecutorConfig.builder()
             .applicationScheduler(Schedulers.trampoline())
@@ -91,12 +84,6 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
 
     CompletableFuture<?> connect();
 
-    /**
-     * Sets the CONNECT of the coming reconnect: that of {@link #connect()}, but with the given clean
-     * session flag (a reconnect otherwise repeats the previous CONNECT).
-     */
-    void reconnectWith(MqttClientReconnector reconnector, boolean cleanSession);
-
     /** A normal DISCONNECT; it keeps a persistent session (and its queued messages) on the broker. */
     CompletableFuture<?> disconnect();
 
@@ -104,8 +91,6 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
     CompletableFuture<List<String>> subscribe(List<Subscription> subscriptions);
 
     CompletableFuture<?> unsubscribe(List<String> filters);
-
-    CompletableFuture<?> publish(BrokerMessage message, int qos);
 
     boolean sessionPresent(MqttClientConnectedContext context);
 
@@ -142,14 +127,6 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
         }
 
         @Override
-        public void reconnectWith(MqttClientReconnector reconnector, boolean cleanSession) {
-            ((Mqtt3ClientReconnector) reconnector).connectWith()
-                    .cleanSession(cleanSession)
-                    .keepAlive(keepAliveSeconds(settings))
-                    .applyConnect();
-        }
-
-        @Override
         public CompletableFuture<?> disconnect() {
             return client.disconnect();
         }
@@ -181,16 +158,6 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
             return client.unsubscribe(Mqtt3Unsubscribe.builder()
                     .addTopicFilters(filters.stream().map(MqttTopicFilter::of)
                             .toArray(MqttTopicFilter[]::new))
-                    .build());
-        }
-
-        @Override
-        public CompletableFuture<?> publish(BrokerMessage message, int qos) {
-            return client.publish(Mqtt3Publish.builder()
-                    .topic(message.topic())
-                    .qos(MqttQos.fromCode(qos))
-                    .payload(message.payload())
-                    .retain(message.retain())
                     .build());
         }
 
@@ -237,15 +204,6 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
         }
 
         @Override
-        public void reconnectWith(MqttClientReconnector reconnector, boolean cleanSession) {
-            ((Mqtt5ClientReconnector) reconnector).connectWith()
-                    .cleanStart(cleanSession)
-                    .sessionExpiryInterval(settings.cleanSession() ? 0 : settings.sessionExpiry().toSeconds())
-                    .keepAlive(keepAliveSeconds(settings))
-                    .applyConnect();
-        }
-
-        @Override
         public CompletableFuture<?> disconnect() {
             return client.disconnect();
         }
@@ -280,19 +238,6 @@ sealed interface ProtocolClient permits ProtocolClient.Mqtt3, ProtocolClient.Mqt
                     .addTopicFilters(filters.stream().map(MqttTopicFilter::of)
                             .toArray(MqttTopicFilter[]::new))
                     .build());
-        }
-
-        @Override
-        public CompletableFuture<?> publish(BrokerMessage message, int qos) {
-            var publish = Mqtt5Publish.builder()
-                    .topic(message.topic())
-                    .qos(MqttQos.fromCode(qos))
-                    .payload(message.payload())
-                    .retain(message.retain());
-            if (message.origin() != null) {
-                publish.userProperties().add(SharedSubscription.ORIGIN_PROPERTY, message.origin()).applyUserProperties();
-            }
-            return client.publish(publish.build());
         }
 
         @Override

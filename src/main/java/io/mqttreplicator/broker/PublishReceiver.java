@@ -6,7 +6,12 @@ import com.hivemq.client.internal.mqtt.message.ping.MqttPingReq;
 import com.hivemq.client.internal.mqtt.message.ping.MqttPingResp;
 import com.hivemq.client.internal.mqtt.message.publish.MqttPublish;
 import com.hivemq.client.internal.mqtt.message.publish.MqttStatefulPublish;
+import com.hivemq.client.internal.mqtt.message.publish.puback.MqttPubAck;
+import com.hivemq.client.internal.mqtt.message.publish.pubcomp.MqttPubComp;
+import com.hivemq.client.internal.mqtt.message.publish.pubrec.MqttPubRec;
 import com.hivemq.client.internal.mqtt.message.publish.pubrel.MqttPubRel;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.pubrec.Mqtt5PubRecReasonCode;
 import io.mqttreplicator.engine.BrokerMessage;
 import io.mqttreplicator.engine.SharedSubscription;
 import io.netty.buffer.ByteBuf;
@@ -16,7 +21,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -84,7 +88,7 @@ final class PublishReceiver extends ChannelDuplexHandler {
 
     private final Sink sink;
     private final InboundMessage.Redelivery redelivery;
-    private final BooleanSupplier awaitingOwnAcknowledgements;
+    private final PublishSender sender;
     private final String broker;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drainAcknowledged;
@@ -102,14 +106,13 @@ final class PublishReceiver extends ChannelDuplexHandler {
     /**
      * @param sink                        takes each message, in order
      * @param redelivery                  what a nack does
-     * @param awaitingOwnAcknowledgements whether publishes to this broker wait for their acknowledgement
+     * @param sender                      the channel's publishes: takes their acknowledgements
      * @param broker                      the broker's name, for the log
      */
-    PublishReceiver(Sink sink, InboundMessage.Redelivery redelivery, BooleanSupplier awaitingOwnAcknowledgements,
-            String broker) {
+    PublishReceiver(Sink sink, InboundMessage.Redelivery redelivery, PublishSender sender, String broker) {
         this.sink = sink;
         this.redelivery = redelivery;
-        this.awaitingOwnAcknowledgements = awaitingOwnAcknowledgements;
+        this.sender = sender;
         this.broker = broker;
     }
 
@@ -126,6 +129,11 @@ final class PublishReceiver extends ChannelDuplexHandler {
         this.ctx = context;
     }
 
+    /** Where the channel's own packets are written: behind the client's encoder, TLS and WebSocket framing. */
+    ChannelHandlerContext context() {
+        return ctx;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext context, Object msg) {
         if (msg instanceof MqttStatefulPublish publish) {
@@ -133,6 +141,18 @@ final class PublishReceiver extends ChannelDuplexHandler {
         } else if (msg instanceof MqttPingResp) {
             pingOutstanding = false;
             context.fireChannelRead(msg);
+        } else if (msg instanceof MqttPubAck pubAck) {
+            Mqtt5PubAckReasonCode code = pubAck.getReasonCode();
+            sender.acknowledged(pubAck.getPacketIdentifier(), code.isError() ? code.name() : null);
+        } else if (msg instanceof MqttPubRec pubRec) {
+            Mqtt5PubRecReasonCode code = pubRec.getReasonCode();
+            if (code.isError()) {
+                sender.acknowledged(pubRec.getPacketIdentifier(), code.name());
+            } else {
+                sender.received(pubRec.getPacketIdentifier());
+            }
+        } else if (msg instanceof MqttPubComp pubComp) {
+            sender.completed(pubComp.getPacketIdentifier());
         } else if (msg instanceof MqttPubRel pubRel) {
             ByteBuf pubComp = context.alloc().ioBuffer(ACKNOWLEDGEMENT_BYTES);
             writeAcknowledgement(pubComp, PUBCOMP, pubRel.getPacketIdentifier());
@@ -151,7 +171,7 @@ final class PublishReceiver extends ChannelDuplexHandler {
         unacknowledged.add(inbound);
         sink.received(inbound);
         if (reading && unacknowledged.size() >= WINDOW) {
-            if (unacknowledged.size() >= HARD_LIMIT || !awaitingOwnAcknowledgements.getAsBoolean()) {
+            if (unacknowledged.size() >= HARD_LIMIT || !sender.awaitingAcknowledgements()) {
                 setReading(false);
             }
         }

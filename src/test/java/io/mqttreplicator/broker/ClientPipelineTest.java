@@ -73,7 +73,7 @@ class ClientPipelineTest {
     private static Installed installed(MqttClientConnectedContext context) {
         Channel channel = ClientPipeline.channel(context);
         FlushBatching.install(channel);
-        new PublishReceiver(message -> { }, (message, reason) -> { }, () -> false, "pipeline").install(channel);
+        new PublishReceiver(message -> { }, (message, reason) -> { }, new PublishSender("pipeline", 4), "pipeline").install(channel);
         return new Installed(channel.pipeline().names(), channel);
     }
 

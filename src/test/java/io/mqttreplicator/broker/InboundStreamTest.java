@@ -49,7 +49,7 @@ class InboundStreamTest {
         }
     }
 
-    private final PublishReceiver receiver = new PublishReceiver(message -> { }, (message, reason) -> { }, () -> false, "a");
+    private final PublishReceiver receiver = new PublishReceiver(message -> { }, (message, reason) -> { }, new PublishSender("a", 4), "a");
 
     private InboundMessage message(int i) {
         return new InboundMessage(new BrokerMessage("t/" + i, new byte[] {(byte) i}, 1, false), i + 1, receiver);

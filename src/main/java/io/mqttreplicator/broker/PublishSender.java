@@ -1,0 +1,371 @@
+package io.mqttreplicator.broker;
+
+import com.hivemq.client.internal.mqtt.handler.subscribe.MqttSubscriptionHandler;
+import io.mqttreplicator.engine.BrokerMessage;
+import io.mqttreplicator.engine.SharedSubscription;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The publish path of one {@link BrokerChannel}: encodes PUBLISH packets itself, writes them on the
+ * current connection beside the HiveMQ client (through the {@link PublishReceiver}'s place in the
+ * pipeline, under TLS and WebSocket framing alike), and takes their acknowledgements from the
+ * receiver before the client sees them. The client keeps connecting, subscribing and keep-alive.
+ * <p>
+ * <b>Why not the client's.</b> Its asynchronous publish builds a message, a reactive flow, a merged
+ * one-message stream and two futures for each publish, and queues it to its event loop; the
+ * acknowledgement travels back through as many. Here a publish is one future, and the publishes
+ * and acknowledgements of one event-loop pass share a buffer and a write.
+ * <p>
+ * <b>Guarantees.</b> Publishes are written in the order they were made. At most the broker's
+ * Receive Maximum (MQTT 5; 65,525 in MQTT 3.1.1, the identifiers the client leaves to publishes)
+ * wait for their acknowledgement; the rest wait here, without a bound (the caller limits what it has
+ * in flight). A QoS 0 publish completes once written, a QoS 1 one at its PUBACK, a QoS 2 one at its
+ * PUBCOMP; an MQTT 5 refusal (reason code 0x80 or above) fails it with
+ * {@link PublishRefusedException}. A connection that ends keeps what is unacknowledged: the next one
+ * sends it again first, in order, as a resent PUBLISH (DUP) or PUBREL when the broker kept the
+ * session, as new publishes when it did not.
+ * <p>
+ * <b>Threads.</b> {@link #submit} from any thread; the rest on the connection's event loop. One lock
+ * guards the state: a channel's connections may be on different event loops over its life.
+ */
+final class PublishSender {
+
+    /** The client takes the identifiers above this for SUBSCRIBE and UNSUBSCRIBE. */
+    static final int MAX_PACKET_ID = 65_535 - MqttSubscriptionHandler.MAX_SUB_PENDING;
+    /** A batch is written once it has this many bytes, and a new one begun. */
+    private static final int BATCH_BYTES = 64 * 1024;
+    private static final int PUBLISH = 0x30;
+    private static final int PUBREL = 0x62;
+    private static final int USER_PROPERTY = 0x26;
+    private static final byte[] ORIGIN_NAME = SharedSubscription.ORIGIN_PROPERTY.getBytes(StandardCharsets.UTF_8);
+
+    /** A publish on its way: completes once, when acknowledged, written (QoS 0), refused or given up. */
+    static final class Publish extends CompletableFuture<Void> {
+        final BrokerMessage message;
+        final int qos;
+        /** Lock: the identifier while unacknowledged, else 0. */
+        private int packetId;
+        /** Lock: PUBREC received (QoS 2), PUBCOMP awaited. */
+        private boolean released;
+        /** Lock: leaves {@link #order} at its head. */
+        private boolean finished;
+
+        Publish(BrokerMessage message, int qos) {
+            this.message = message;
+            this.qos = qos;
+        }
+    }
+
+    private final String broker;
+    private final boolean mqtt5;
+    private final Object lock = new Object();
+    /** Every publish not finished, in publish order; finished ones leave from the head. */
+    private final ArrayDeque<Publish> order = new ArrayDeque<>();
+    /** Not yet written on the current connection, in publish order. */
+    private final ArrayDeque<Publish> unsent = new ArrayDeque<>();
+    private final Publish[] byPacketId = new Publish[MAX_PACKET_ID + 1];
+    private int unacknowledged;
+    private int nextPacketId = 1;
+    private int sendMaximum = MAX_PACKET_ID;
+    /** Where to write; null between connections. */
+    private ChannelHandlerContext context;
+    private PublishReceiver receiver;
+    private boolean drainScheduled;
+    private final Runnable drainTask = this::drain;
+
+    PublishSender(String broker, int protocolVersion) {
+        this.broker = broker;
+        this.mqtt5 = protocolVersion == 5;
+    }
+
+    /** Queues the publish; it is written on the current connection's event loop, or on the next connection. */
+    Publish submit(BrokerMessage message, int qos) {
+        Publish publish = new Publish(message, qos);
+        synchronized (lock) {
+            order.add(publish);
+            unsent.add(publish);
+            scheduleDrain();
+        }
+        return publish;
+    }
+
+    /**
+     * A connection is up, with its receiver in the pipeline: sends again what is unacknowledged,
+     * then what waits. On its event loop, before it reads anything more.
+     */
+    void connected(PublishReceiver connectionReceiver, boolean sessionPresent, int brokerReceiveMaximum) {
+        synchronized (lock) {
+            context = connectionReceiver.context();
+            receiver = connectionReceiver;
+            sendMaximum = Math.max(1, Math.min(brokerReceiveMaximum, MAX_PACKET_ID));
+            ByteBuf out = null;
+            for (Publish publish : order) {
+                if (publish.finished || publish.packetId == 0) {
+                    continue;
+                }
+                if (publish.released && sessionPresent) {
+                    out = writePubRel(out, publish.packetId);
+                } else {
+                    publish.released = false;
+                    out = encode(out, publish, sessionPresent);
+                }
+                if (out.readableBytes() >= BATCH_BYTES) {
+                    context.write(out, context.voidPromise());
+                    out = null;
+                }
+            }
+            if (out != null) {
+                context.write(out, context.voidPromise());
+            }
+            context.flush();
+            scheduleDrain();
+        }
+    }
+
+    /** The connection ended: what it did not see acknowledged is sent again on the next one. */
+    void disconnected() {
+        synchronized (lock) {
+            context = null;
+            receiver = null;
+        }
+    }
+
+    /** Whether publishes are written and not yet acknowledged, or wait to be written. */
+    boolean awaitingAcknowledgements() {
+        synchronized (lock) {
+            return unacknowledged > 0 || !unsent.isEmpty();
+        }
+    }
+
+    /** The oldest publish not finished, or null. */
+    Publish oldest() {
+        synchronized (lock) {
+            trimFinished();
+            return order.peek();
+        }
+    }
+
+    /** A PUBACK, or an MQTT 5 PUBREC refusing (its reason code, else null). */
+    void acknowledged(int packetId, String refusal) {
+        Publish publish;
+        synchronized (lock) {
+            publish = byPacketId[packetId];
+            if (publish == null || (publish.released && refusal == null)) {
+                return; // not ours, or a PUBACK where a PUBCOMP is due
+            }
+            release(publish);
+        }
+        finish(publish, refusal);
+    }
+
+    /** A PUBREC saying success: the publish arrived; PUBREL goes out and PUBCOMP is awaited. */
+    void received(int packetId) {
+        synchronized (lock) {
+            Publish publish = byPacketId[packetId];
+            if (publish == null || context == null) {
+                return;
+            }
+            publish.released = true;
+            context.writeAndFlush(writePubRel(null, packetId), context.voidPromise());
+        }
+    }
+
+    /** A PUBCOMP: the QoS 2 publish is done. */
+    void completed(int packetId) {
+        Publish publish;
+        synchronized (lock) {
+            publish = byPacketId[packetId];
+            if (publish == null || !publish.released) {
+                return;
+            }
+            release(publish);
+        }
+        finish(publish, null);
+    }
+
+    /** Fails the publish and forgets it: it is not sent again. */
+    void giveUp(Publish publish, Throwable error) {
+        synchronized (lock) {
+            if (publish.finished) {
+                return;
+            }
+            if (publish.packetId != 0) {
+                release(publish);
+            } else {
+                publish.finished = true;
+                unsent.remove(publish);
+            }
+        }
+        publish.completeExceptionally(error);
+    }
+
+    /** Fails every publish not finished (the channel closes). */
+    void failAll(Throwable error) {
+        List<Publish> failed;
+        synchronized (lock) {
+            failed = new ArrayList<>(order);
+            order.clear();
+            unsent.clear();
+            for (Publish publish : failed) {
+                if (publish.packetId != 0) {
+                    byPacketId[publish.packetId] = null;
+                }
+                publish.finished = true;
+            }
+            unacknowledged = 0;
+        }
+        for (Publish publish : failed) {
+            publish.completeExceptionally(error);
+        }
+    }
+
+    /** Lock held. Frees the identifier and lets waiting publishes out. */
+    private void release(Publish publish) {
+        byPacketId[publish.packetId] = null;
+        publish.packetId = 0;
+        publish.finished = true;
+        unacknowledged--;
+        trimFinished();
+        if (!unsent.isEmpty()) {
+            scheduleDrain();
+        }
+    }
+
+    private void finish(Publish publish, String refusal) {
+        if (refusal == null) {
+            publish.complete(null);
+        } else {
+            publish.completeExceptionally(new PublishRefusedException(broker, publish.message.topic(), refusal, null));
+        }
+    }
+
+    private void trimFinished() {
+        while (!order.isEmpty() && order.peek().finished) {
+            order.poll();
+        }
+    }
+
+    /** Lock held. One drain task at a time on the connection's event loop. */
+    private void scheduleDrain() {
+        if (context != null && !drainScheduled && !unsent.isEmpty()) {
+            drainScheduled = true;
+            context.executor().execute(drainTask);
+        }
+    }
+
+    /** On the event loop: writes what waits, as far as the broker's Receive Maximum allows, in one flush. */
+    private void drain() {
+        List<Publish> written = null;
+        synchronized (lock) {
+            drainScheduled = false;
+            ChannelHandlerContext out = context;
+            if (out == null) {
+                return;
+            }
+            ByteBuf batch = null;
+            boolean expectAcknowledgements = false;
+            Publish publish;
+            while ((publish = unsent.peek()) != null && (publish.qos == 0 || unacknowledged < sendMaximum)) {
+                unsent.poll();
+                if (publish.finished) {
+                    continue;
+                }
+                if (publish.qos > 0) {
+                    publish.packetId = nextPacketId();
+                    byPacketId[publish.packetId] = publish;
+                    unacknowledged++;
+                    expectAcknowledgements = true;
+                } else {
+                    publish.finished = true;
+                    if (written == null) {
+                        written = new ArrayList<>();
+                    }
+                    written.add(publish);
+                }
+                batch = encode(batch, publish, false);
+                if (batch.readableBytes() >= BATCH_BYTES) {
+                    out.write(batch, out.voidPromise());
+                    batch = null;
+                }
+            }
+            if (batch != null) {
+                out.writeAndFlush(batch, out.voidPromise());
+            } else {
+                out.flush();
+            }
+            trimFinished();
+            if (expectAcknowledgements) {
+                receiver.ownPublishSent();
+            }
+        }
+        if (written != null) {
+            for (Publish done : written) {
+                done.complete(null); // QoS 0: complete once written
+            }
+        }
+    }
+
+    /** Lock held; a free identifier exists, as fewer than {@link #MAX_PACKET_ID} are in use. */
+    private int nextPacketId() {
+        int id = nextPacketId;
+        while (byPacketId[id] != null) {
+            id = id == MAX_PACKET_ID ? 1 : id + 1;
+        }
+        nextPacketId = id == MAX_PACKET_ID ? 1 : id + 1;
+        return id;
+    }
+
+    /** Appends the PUBLISH to {@code out} (a new buffer when null). */
+    private ByteBuf encode(ByteBuf out, Publish publish, boolean dup) {
+        BrokerMessage message = publish.message;
+        int topicBytes = ByteBufUtil.utf8Bytes(message.topic());
+        int originBytes = mqtt5 && message.origin() != null ? ByteBufUtil.utf8Bytes(message.origin()) : -1;
+        int properties = originBytes < 0 ? 0 : 1 + 2 + ORIGIN_NAME.length + 2 + originBytes;
+        int remaining = 2 + topicBytes + (publish.qos > 0 ? 2 : 0)
+                + (mqtt5 ? variableByteIntegerBytes(properties) + properties : 0) + message.payload().length;
+        ByteBuf buffer = out != null ? out : context.alloc().ioBuffer(Math.max(remaining + 5, 1024));
+        buffer.writeByte(PUBLISH | (dup ? 0x08 : 0) | publish.qos << 1 | (message.retain() ? 1 : 0));
+        writeVariableByteInteger(buffer, remaining);
+        buffer.writeShort(topicBytes);
+        ByteBufUtil.writeUtf8(buffer, message.topic());
+        if (publish.qos > 0) {
+            buffer.writeShort(publish.packetId);
+        }
+        if (mqtt5) {
+            writeVariableByteInteger(buffer, properties);
+            if (originBytes >= 0) {
+                buffer.writeByte(USER_PROPERTY);
+                buffer.writeShort(ORIGIN_NAME.length).writeBytes(ORIGIN_NAME);
+                buffer.writeShort(originBytes);
+                ByteBufUtil.writeUtf8(buffer, message.origin());
+            }
+        }
+        buffer.writeBytes(message.payload());
+        return buffer;
+    }
+
+    private ByteBuf writePubRel(ByteBuf out, int packetId) {
+        ByteBuf buffer = out != null ? out : context.alloc().ioBuffer(4);
+        return buffer.writeByte(PUBREL).writeByte(2).writeShort(packetId);
+    }
+
+    static int variableByteIntegerBytes(int value) {
+        return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
+    }
+
+    static void writeVariableByteInteger(ByteBuf out, int value) {
+        int rest = value;
+        do {
+            int digit = rest & 0x7F;
+            rest >>>= 7;
+            out.writeByte(rest > 0 ? digit | 0x80 : digit);
+        } while (rest > 0);
+    }
+}
