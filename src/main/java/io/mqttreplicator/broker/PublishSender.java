@@ -24,9 +24,9 @@ import java.util.concurrent.CompletableFuture;
  * and acknowledgements of one event-loop pass share a buffer and a write.
  * <p>
  * <b>Guarantees.</b> Publishes are written in the order they were made. At most the broker's
- * Receive Maximum (MQTT 5; 65,525 in MQTT 3.1.1, the identifiers the client leaves to publishes)
- * wait for their acknowledgement; the rest wait here, without a bound (the caller limits what it has
- * in flight). A QoS 0 publish completes once written, a QoS 1 one at its PUBACK, a QoS 2 one at its
+ * Receive Maximum (MQTT 5; 65,525 in MQTT 3.1.1, the identifiers the client leaves to publishes, of
+ * which {@value #MQTT3_QOS2_IN_FLIGHT} QoS 2) wait for their acknowledgement; the rest wait here,
+ * without a bound (the caller limits what it has in flight). A QoS 0 publish completes once written, a QoS 1 one at its PUBACK, a QoS 2 one at its
  * PUBCOMP; an MQTT 5 refusal (reason code 0x80 or above) fails it with
  * {@link PublishRefusedException}. A connection that ends keeps what is unacknowledged: the next one
  * sends it again first, in order, as a resent PUBLISH (DUP) or PUBREL when the broker kept the
@@ -39,6 +39,13 @@ final class PublishSender {
 
     /** The client takes the identifiers above this for SUBSCRIBE and UNSUBSCRIBE. */
     static final int MAX_PACKET_ID = 65_535 - MqttSubscriptionHandler.MAX_SUB_PENDING;
+    /**
+     * QoS 2 publishes unacknowledged at most over MQTT 3.1.1, which cannot say how many a broker
+     * takes. Mosquitto applies its {@code max_inflight_messages} (default 20) to the QoS 2 publishes
+     * it receives over MQTT 3.1.1 too, and while that many wait for their PUBREL it acknowledges and
+     * drops every further QoS 1 or 2 publish: half its default leaves room for the QoS 1 ones.
+     */
+    static final int MQTT3_QOS2_IN_FLIGHT = 10;
     /** A batch is written once it has this many bytes, and a new one begun. */
     private static final int BATCH_BYTES = 64 * 1024;
     private static final int PUBLISH = 0x30;
@@ -72,6 +79,8 @@ final class PublishSender {
     private final ArrayDeque<Publish> unsent = new ArrayDeque<>();
     private final Publish[] byPacketId = new Publish[MAX_PACKET_ID + 1];
     private int unacknowledged;
+    /** Of {@link #unacknowledged}, QoS 2 ones. */
+    private int unacknowledgedQos2;
     private int nextPacketId = 1;
     private int sendMaximum = MAX_PACKET_ID;
     /** Where to write; null between connections. */
@@ -220,6 +229,7 @@ final class PublishSender {
                 publish.finished = true;
             }
             unacknowledged = 0;
+            unacknowledgedQos2 = 0;
         }
         for (Publish publish : failed) {
             publish.completeExceptionally(error);
@@ -232,6 +242,9 @@ final class PublishSender {
         publish.packetId = 0;
         publish.finished = true;
         unacknowledged--;
+        if (publish.qos == 2) {
+            unacknowledgedQos2--;
+        }
         trimFinished();
         if (!unsent.isEmpty()) {
             scheduleDrain();
@@ -272,7 +285,7 @@ final class PublishSender {
             ByteBuf batch = null;
             boolean expectAcknowledgements = false;
             Publish publish;
-            while ((publish = unsent.peek()) != null && (publish.qos == 0 || unacknowledged < sendMaximum)) {
+            while ((publish = unsent.peek()) != null && mayWrite(publish)) {
                 unsent.poll();
                 if (publish.finished) {
                     continue;
@@ -281,6 +294,9 @@ final class PublishSender {
                     publish.packetId = nextPacketId();
                     byPacketId[publish.packetId] = publish;
                     unacknowledged++;
+                    if (publish.qos == 2) {
+                        unacknowledgedQos2++;
+                    }
                     expectAcknowledgements = true;
                 } else {
                     publish.finished = true;
@@ -310,6 +326,12 @@ final class PublishSender {
                 done.complete(null); // QoS 0: complete once written
             }
         }
+    }
+
+    /** Lock held: whether the broker takes the publish now. */
+    private boolean mayWrite(Publish publish) {
+        return publish.qos == 0 || unacknowledged < sendMaximum
+                && (publish.qos == 1 || mqtt5 || unacknowledgedQos2 < MQTT3_QOS2_IN_FLIGHT);
     }
 
     /** Lock held; a free identifier exists, as fewer than {@link #MAX_PACKET_ID} are in use. */
