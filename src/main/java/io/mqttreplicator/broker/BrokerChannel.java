@@ -127,8 +127,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
     private boolean started; // lifecycleLock
     private volatile boolean closing;
     private volatile CompletableFuture<Void> reconnectGate;
-    /** The current connection's receive path; null before the first connection. */
-    private volatile PublishReceiver receiver;
     /** What the broker last said it dropped ({@link #BROKER_DROPPED_TOPIC}), -1 before it said anything. */
     private volatile long brokerDropped = -1;
     /** Counts connections; a move back to the first address belongs to the one it was decided on. */
@@ -447,7 +445,6 @@ public final class BrokerChannel implements BrokerEndpoint, AutoCloseable {
         FlushBatching.install(nettyChannel);
         PublishReceiver connectionReceiver = new PublishReceiver(this::received, redelivery, sender, name);
         connectionReceiver.install(nettyChannel);
-        receiver = connectionReceiver;
         long current = connection + 1;
         connection = current;
         connectionUp = true;

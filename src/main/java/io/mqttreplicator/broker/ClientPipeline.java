@@ -4,7 +4,6 @@ import com.hivemq.client.internal.mqtt.MqttClientConfig;
 import com.hivemq.client.internal.mqtt.MqttClientConnectionConfig;
 import com.hivemq.client.internal.mqtt.mqtt3.Mqtt3ClientConfigView;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
-import io.netty.channel.Channel;
 import java.lang.reflect.Field;
 
 /**
@@ -19,11 +18,6 @@ final class ClientPipeline {
     private static final Field MQTT3_CONFIG = mqtt3ConfigField();
 
     private ClientPipeline() {
-    }
-
-    /** The channel of the connection just made: {@link #connection}'s. */
-    static Channel channel(MqttClientConnectedContext context) {
-        return connection(context).getChannel();
     }
 
     /**

@@ -26,7 +26,9 @@ import org.jboss.logging.Logger;
 /**
  * The receive path of one connection: a Netty handler right behind the HiveMQ client's decoder
  * that takes every PUBLISH and PUBREL the broker sends, before the client's own incoming QoS
- * handling sees them, hands each message on, and writes the acknowledgements itself.
+ * handling sees them, hands each message on, and writes the acknowledgements itself. It also takes
+ * the broker's PUBACK, PUBREC and PUBCOMP for the channel's own publishes, to its
+ * {@link PublishSender}, which writes through this handler's place in the pipeline.
  * <p>
  * <b>Why not the client's.</b> Mosquitto gives a message its packet identifier when it queues it
  * for a client and never checks whether that identifier is still in flight (eclipse-mosquitto
@@ -63,8 +65,9 @@ import org.jboss.logging.Logger;
  * <p>
  * <b>Threads.</b> Reads run on the connection's event loop. {@link InboundMessage#ack()} may come
  * from any thread: acknowledgements are collected and written by one task on the event loop, a
- * buffer and a flush per batch, encoded here (four bytes each). Once the connection has ended, acknowledgements of its messages go nowhere: the
- * broker sends what it had not seen acknowledged again on the next connection.
+ * buffer and a flush per batch, encoded here (four bytes each). Once the connection has ended,
+ * acknowledgements of its messages go nowhere: the broker sends what it had not seen acknowledged
+ * again on the next connection.
  */
 final class PublishReceiver extends ChannelDuplexHandler {
 

@@ -71,7 +71,7 @@ class ClientPipelineTest {
     }
 
     private static Installed installed(MqttClientConnectedContext context) {
-        Channel channel = ClientPipeline.channel(context);
+        Channel channel = ClientPipeline.connection(context).getChannel();
         FlushBatching.install(channel);
         new PublishReceiver(message -> { }, (message, reason) -> { }, new PublishSender("pipeline", 4), "pipeline").install(channel);
         return new Installed(channel.pipeline().names(), channel);
