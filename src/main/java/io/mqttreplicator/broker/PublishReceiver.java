@@ -19,6 +19,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
@@ -168,7 +169,7 @@ final class PublishReceiver extends ChannelDuplexHandler {
     private void received(MqttStatefulPublish stateful) {
         MqttPublish publish = stateful.stateless();
         int qos = publish.getQos().getCode();
-        BrokerMessage message = new BrokerMessage(publish.getTopic().toString(), publish.getPayloadAsBytes(), qos,
+        BrokerMessage message = new BrokerMessage(publish.getTopic().toString(), payload(publish), qos,
                 publish.isRetain(), origin(publish));
         InboundMessage inbound = new InboundMessage(message, qos == 0 ? 0 : stateful.getPacketIdentifier(), this);
         unacknowledged.add(inbound);
@@ -178,6 +179,20 @@ final class PublishReceiver extends ChannelDuplexHandler {
                 setReading(false);
             }
         }
+    }
+
+    /**
+     * The payload's bytes. The client's decoder copied them into a heap buffer of their own size,
+     * which nothing else holds (the client never sees this message): its array is taken as it is
+     * rather than copied again.
+     */
+    private static byte[] payload(MqttPublish publish) {
+        ByteBuffer payload = publish.getRawPayload();
+        if (payload != null && payload.hasArray() && payload.arrayOffset() == 0 && payload.position() == 0
+                && payload.remaining() == payload.array().length) {
+            return payload.array();
+        }
+        return publish.getPayloadAsBytes();
     }
 
     /** The origin mark of a forwarded message (an MQTT 5 user property), or null. */

@@ -6,6 +6,7 @@ import io.mqttreplicator.engine.SharedSubscription;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.collection.IntObjectHashMap;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -26,9 +27,9 @@ import java.util.concurrent.CompletableFuture;
  * <b>Guarantees.</b> Publishes are written in the order they were made. At most the broker's
  * Receive Maximum (MQTT 5; 65,525 in MQTT 3.1.1, the identifiers the client leaves to publishes, of
  * which {@value #MQTT3_QOS2_IN_FLIGHT} QoS 2) wait for their acknowledgement; the rest wait here,
- * without a bound (the caller limits what it has in flight). A QoS 0 publish completes once written, a QoS 1 one at its PUBACK, a QoS 2 one at its
- * PUBCOMP; an MQTT 5 refusal (reason code 0x80 or above) fails it with
- * {@link PublishRefusedException}. A connection that ends keeps what is unacknowledged: the next one
+ * without a bound (the caller limits what it has in flight). A QoS 0 publish completes once
+ * written, a QoS 1 one at its PUBACK, a QoS 2 one at its PUBCOMP; an MQTT 5 refusal (reason code
+ * 0x80 or above) fails it with {@link PublishRefusedException}. A connection that ends keeps what is unacknowledged: the next one
  * sends it again first, in order, as a resent PUBLISH (DUP) or PUBREL when the broker kept the
  * session, as new publishes when it did not.
  * <p>
@@ -77,7 +78,8 @@ final class PublishSender {
     private final ArrayDeque<Publish> order = new ArrayDeque<>();
     /** Not yet written on the current connection, in publish order. */
     private final ArrayDeque<Publish> unsent = new ArrayDeque<>();
-    private final Publish[] byPacketId = new Publish[MAX_PACKET_ID + 1];
+    /** The unacknowledged, by packet identifier (a map, not an array: most channels have few in flight). */
+    private final IntObjectHashMap<Publish> byPacketId = new IntObjectHashMap<>();
     private int unacknowledged;
     /** Of {@link #unacknowledged}, QoS 2 ones. */
     private int unacknowledgedQos2;
@@ -165,7 +167,7 @@ final class PublishSender {
     void acknowledged(int packetId, String refusal) {
         Publish publish;
         synchronized (lock) {
-            publish = byPacketId[packetId];
+            publish = byPacketId.get(packetId);
             if (publish == null || (publish.released && refusal == null)) {
                 return; // not ours, or a PUBACK where a PUBCOMP is due
             }
@@ -177,7 +179,7 @@ final class PublishSender {
     /** A PUBREC saying success: the publish arrived; PUBREL goes out and PUBCOMP is awaited. */
     void received(int packetId) {
         synchronized (lock) {
-            Publish publish = byPacketId[packetId];
+            Publish publish = byPacketId.get(packetId);
             if (publish == null || context == null) {
                 return;
             }
@@ -190,7 +192,7 @@ final class PublishSender {
     void completed(int packetId) {
         Publish publish;
         synchronized (lock) {
-            publish = byPacketId[packetId];
+            publish = byPacketId.get(packetId);
             if (publish == null || !publish.released) {
                 return;
             }
@@ -222,10 +224,8 @@ final class PublishSender {
             failed = new ArrayList<>(order);
             order.clear();
             unsent.clear();
+            byPacketId.clear();
             for (Publish publish : failed) {
-                if (publish.packetId != 0) {
-                    byPacketId[publish.packetId] = null;
-                }
                 publish.finished = true;
             }
             unacknowledged = 0;
@@ -238,7 +238,7 @@ final class PublishSender {
 
     /** Lock held. Frees the identifier and lets waiting publishes out. */
     private void release(Publish publish) {
-        byPacketId[publish.packetId] = null;
+        byPacketId.remove(publish.packetId);
         publish.packetId = 0;
         publish.finished = true;
         unacknowledged--;
@@ -292,7 +292,7 @@ final class PublishSender {
                 }
                 if (publish.qos > 0) {
                     publish.packetId = nextPacketId();
-                    byPacketId[publish.packetId] = publish;
+                    byPacketId.put(publish.packetId, publish);
                     unacknowledged++;
                     if (publish.qos == 2) {
                         unacknowledgedQos2++;
@@ -337,7 +337,7 @@ final class PublishSender {
     /** Lock held; a free identifier exists, as fewer than {@link #MAX_PACKET_ID} are in use. */
     private int nextPacketId() {
         int id = nextPacketId;
-        while (byPacketId[id] != null) {
+        while (byPacketId.containsKey(id)) {
             id = id == MAX_PACKET_ID ? 1 : id + 1;
         }
         nextPacketId = id == MAX_PACKET_ID ? 1 : id + 1;
