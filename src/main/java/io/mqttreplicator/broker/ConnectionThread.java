@@ -8,8 +8,8 @@ import java.util.concurrent.Executor;
  * The thread of one replication's broker connections: every {@link BrokerChannel} made with the
  * same instance runs on one Netty event loop there. A message then goes from its source connection
  * through the engine to its targets' connections, and their acknowledgements come back, without a
- * hand-over between threads; with the client's default, a loop per connection out of four threads,
- * each message woke another thread twice. On 2 shared cores (bench/run, 200,000 messages, three
+ * hand-over between threads; with the client's default, a loop per connection out of a shared
+ * pool (twice as many threads as cores), each message woke another thread twice. On 2 shared cores (bench/run, 200,000 messages, three
  * alternating runs each) the replicator's CPU per message fell by 26-36 % at the same or a higher
  * throughput. The price: a replication's connections use at most one core. Replications run on
  * threads of their own, and a shared rule spreads one replication over several instances
