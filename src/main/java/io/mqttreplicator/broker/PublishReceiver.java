@@ -83,7 +83,7 @@ final class PublishReceiver extends ChannelDuplexHandler {
     private static final int PUBACK = 0x40;
     private static final int PUBREC = 0x50;
     private static final int PUBCOMP = 0x70;
-    private static final int ACKNOWLEDGEMENT_BYTES = 4;
+    static final int ACKNOWLEDGEMENT_BYTES = 4;
 
     /** Where a received message goes; called on the event loop, in arrival order. */
     interface Sink {
@@ -277,10 +277,10 @@ final class PublishReceiver extends ChannelDuplexHandler {
     }
 
     /**
-     * A PUBACK, PUBREC or PUBCOMP saying success: the same four bytes in MQTT 3.1.1 and MQTT 5, where
-     * a success without properties leaves out the reason code.
+     * A PUBACK, PUBREC, PUBREL or PUBCOMP saying success: the same four bytes in MQTT 3.1.1 and
+     * MQTT 5, where a success without properties leaves out the reason code.
      */
-    private static void writeAcknowledgement(ByteBuf out, int fixedHeader, int packetId) {
+    static void writeAcknowledgement(ByteBuf out, int fixedHeader, int packetId) {
         out.writeByte(fixedHeader).writeByte(2).writeShort(packetId);
     }
 

@@ -127,10 +127,7 @@ final class PublishSender {
                     publish.released = false;
                     out = encode(out, publish, sessionPresent);
                 }
-                if (out.readableBytes() >= BATCH_BYTES) {
-                    context.write(out, context.voidPromise());
-                    out = null;
-                }
+                out = writeIfFull(out);
             }
             if (out != null) {
                 context.write(out, context.voidPromise());
@@ -278,11 +275,11 @@ final class PublishSender {
         List<Publish> written = null;
         synchronized (lock) {
             drainScheduled = false;
-            ChannelHandlerContext out = context;
-            if (out == null) {
+            if (context == null) {
                 return;
             }
             ByteBuf batch = null;
+            boolean wrote = false;
             boolean expectAcknowledgements = false;
             Publish publish;
             while ((publish = unsent.peek()) != null && mayWrite(publish)) {
@@ -305,16 +302,14 @@ final class PublishSender {
                     }
                     written.add(publish);
                 }
-                batch = encode(batch, publish, false);
-                if (batch.readableBytes() >= BATCH_BYTES) {
-                    out.write(batch, out.voidPromise());
-                    batch = null;
-                }
+                batch = writeIfFull(encode(batch, publish, false));
+                wrote = true;
             }
             if (batch != null) {
-                out.writeAndFlush(batch, out.voidPromise());
-            } else {
-                out.flush();
+                context.write(batch, context.voidPromise());
+            }
+            if (wrote) {
+                context.flush();
             }
             trimFinished();
             if (expectAcknowledgements) {
@@ -373,9 +368,19 @@ final class PublishSender {
         return buffer;
     }
 
+    /** Lock held: writes a batch that reached {@link #BATCH_BYTES} (null then, to begin a new one). */
+    private ByteBuf writeIfFull(ByteBuf batch) {
+        if (batch.readableBytes() < BATCH_BYTES) {
+            return batch;
+        }
+        context.write(batch, context.voidPromise());
+        return null;
+    }
+
     private ByteBuf writePubRel(ByteBuf out, int packetId) {
-        ByteBuf buffer = out != null ? out : context.alloc().ioBuffer(4);
-        return buffer.writeByte(PUBREL).writeByte(2).writeShort(packetId);
+        ByteBuf buffer = out != null ? out : context.alloc().ioBuffer(PublishReceiver.ACKNOWLEDGEMENT_BYTES);
+        PublishReceiver.writeAcknowledgement(buffer, PUBREL, packetId);
+        return buffer;
     }
 
     static int variableByteIntegerBytes(int value) {
