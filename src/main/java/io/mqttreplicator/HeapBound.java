@@ -1,20 +1,26 @@
 package io.mqttreplicator;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Whether the JVM was left to size the heap for the whole machine. Without a heap option the JVM
- * bounds the heap at a quarter of the machine's memory and lets it grow towards that, while the
- * replicator needs about 256 MiB (the container image bounds it at half its memory limit). A
- * program cannot change its own heap bound once started, so it says so at start, with the options
- * to use.
+ * The heap of a replicator started with no heap option. The JVM would bound it at a quarter of the
+ * machine's memory and let it grow towards that (882 MiB of RSS after a stream load on a 24 GiB
+ * machine), while the replicator needs about 256 MiB. A JVM cannot lower its own bound, so the
+ * program runs itself once more in a child JVM with {@link #DEFAULT_HEAP}, the serial collector and
+ * C1 only, and waits for it: the container image's choices for its 512 MiB limit. Any heap option, in the command or in
+ * JDK_JAVA_OPTIONS or JAVA_TOOL_OPTIONS, is taken as the user's choice and left alone, and so is a
+ * JVM whose own bound is small already (a small container).
  */
 final class HeapBound {
 
-    /** Above this bound, chosen by the JVM, the program warns. */
-    static final long WARN_ABOVE_BYTES = 1L << 30;
-    static final String OPTIONS = "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+    static final String DEFAULT_HEAP = "-Xmx256m";
+    /** Above this bound of the JVM's own choosing, the program runs in a child JVM with the default. */
+    static final long DEFAULT_ABOVE_BYTES = 512L << 20;
+    /** Set for the child JVM: the launching JVM's process id, which the child outlives by 5 s at most. */
+    static final String LAUNCHER_VARIABLE = "MQTT_REPLICATOR_LAUNCHER_PID";
 
     private static final List<String> HEAP_OPTIONS = List.of("-Xmx", "-XX:MaxHeapSize=", "-XX:MaxRAM=",
             "-XX:MaxRAMPercentage=", "-XX:MaxRAMFraction=");
@@ -23,17 +29,49 @@ final class HeapBound {
     }
 
     /**
-     * The warning for a JVM started with these arguments ({@code RuntimeMXBean.getInputArguments()},
-     * which include JDK_JAVA_OPTIONS and JAVA_TOOL_OPTIONS) and this heap bound, or empty when an
-     * option set the bound or the JVM's own choice is small.
+     * The command that runs this program in a child JVM with the default heap, or empty when it keeps
+     * the JVM it has.
+     *
+     * @param jvmArguments the JVM's arguments ({@code RuntimeMXBean.getInputArguments()}, which include
+     *     JDK_JAVA_OPTIONS and JAVA_TOOL_OPTIONS)
+     * @param maxHeapBytes the JVM's heap bound ({@code Runtime.maxMemory()})
+     * @param commandLine this process's command line, the executable first, when the platform tells it
      */
-    static Optional<String> warning(List<String> jvmArguments, long maxHeapBytes) {
-        boolean chosen = jvmArguments.stream().anyMatch(argument -> HEAP_OPTIONS.stream().anyMatch(argument::startsWith));
-        if (chosen || maxHeapBytes <= WARN_ABOVE_BYTES) {
+    static Optional<List<String>> defaultHeapCommand(List<String> jvmArguments, long maxHeapBytes,
+            Optional<List<String>> commandLine) {
+        if (jvmArguments.stream().anyMatch(argument -> HEAP_OPTIONS.stream().anyMatch(argument::startsWith))
+                || maxHeapBytes <= DEFAULT_ABOVE_BYTES || commandLine.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(String.format("The JVM bounds the heap at %d MiB, its default for this machine, as no heap option"
-                + " was given; the replicator needs about 256 MiB and takes memory it does not need as the heap grows."
-                + " Start it with %s (JDK_JAVA_OPTIONS works too), as the container image does", maxHeapBytes >> 20, OPTIONS));
+        List<String> command = new ArrayList<>();
+        command.add(commandLine.get().get(0));
+        command.add(DEFAULT_HEAP);
+        // an option the user gave for the collector or the compiler stays, and alone: two collectors stop the JVM
+        if (jvmArguments.stream().noneMatch(argument -> argument.matches("-XX:[+-]Use\\w*GC"))) {
+            command.add("-XX:+UseSerialGC");
+        }
+        if (jvmArguments.stream().noneMatch(argument -> argument.startsWith("-XX:TieredStopAtLevel=")
+                || argument.endsWith("TieredCompilation") || argument.equals("-Xint") || argument.equals("-Xcomp"))) {
+            command.add("-XX:TieredStopAtLevel=1");
+        }
+        command.addAll(commandLine.get().subList(1, commandLine.get().size()));
+        return Optional.of(command);
+    }
+
+    /**
+     * In the child JVM: runs {@code stop} once the launching JVM with this process id has ended, which
+     * happens first only when it was killed (it waits for the child otherwise), so that the child does
+     * not go on alone. The JDK looks for the end of a process that is not a child every 0.3 to 5 s.
+     * Nothing happens for a value that is not a process id.
+     */
+    static void stopWithLauncher(String launcherPid, Runnable stop) {
+        long pid;
+        try {
+            pid = Long.parseLong(launcherPid);
+        } catch (NumberFormatException e) {
+            return;
+        }
+        ProcessHandle.of(pid).map(ProcessHandle::onExit).orElse(CompletableFuture.completedFuture(null))
+                .thenRun(stop);
     }
 }

@@ -6,17 +6,15 @@ import io.mqttreplicator.standalone.ProcessEnvironment;
 import io.mqttreplicator.standalone.StandaloneLauncher;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
-import io.quarkus.runtime.annotations.QuarkusMain;
 import jakarta.inject.Inject;
-import java.lang.management.ManagementFactory;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
  * Runs the front end the runtime mode selects: the operator, or the replication the MQTTREP_*
- * variables describe (which stops with one line per problem when they are wrong).
+ * variables describe (which stops with one line per problem when they are wrong). {@link Launcher}
+ * starts it.
  */
-@QuarkusMain
 public class Main implements QuarkusApplication {
 
     public static final String NOTHING_TO_RUN = "mqtt-replicator: nothing to run: set MQTTREP_* variables (standalone mode), "
@@ -38,9 +36,16 @@ public class Main implements QuarkusApplication {
 
     @Override
     public int run(String... args) {
-        HeapBound.warning(ManagementFactory.getRuntimeMXBean().getInputArguments(), Runtime.getRuntime().maxMemory())
-                .ifPresent(LOG::warn);
         Map<String, String> variables = environment.variables();
+        String launcher = variables.get(HeapBound.LAUNCHER_VARIABLE);
+        if (launcher != null) {
+            LOG.infof("Running in a JVM of its own with %s, as no heap option was given (-Xmx or JDK_JAVA_OPTIONS choose"
+                    + " another bound)", HeapBound.DEFAULT_HEAP);
+            HeapBound.stopWithLauncher(launcher, () -> {
+                LOG.warnf("The launching JVM (process %s) has ended; stopping", launcher);
+                Quarkus.asyncExit(1);
+            });
+        }
         RuntimeMode mode = config.mode().resolve(variables);
         if (mode == RuntimeMode.OPERATOR && config.mode() == RuntimeMode.AUTO
                 && !RuntimeMode.kubernetesConfigured(variables, environment.systemProperties())) {

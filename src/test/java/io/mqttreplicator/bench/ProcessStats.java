@@ -6,8 +6,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
-/** CPU time and memory of a running process, read from {@code /proc} (Linux). */
+/**
+ * CPU time and memory of a running process and its children, read from {@code /proc} (Linux): the
+ * replicator started with no heap option runs in a child JVM of the one started (the launcher), and
+ * a user pays for both.
+ */
 final class ProcessStats {
 
     private static final long CLOCK_TICKS = readClockTicks();
@@ -17,6 +22,10 @@ final class ProcessStats {
 
     /** utime + stime in seconds, or NaN when the process is gone. */
     static double cpuSeconds(long pid) {
+        return sumOverTree(pid, ProcessStats::ownCpuSeconds);
+    }
+
+    private static double ownCpuSeconds(long pid) {
         try {
             return cpuSeconds(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
         } catch (IOException | RuntimeException e) {
@@ -44,6 +53,10 @@ final class ProcessStats {
      * of collectors that have them), in seconds; NaN when unknown.
      */
     static double gcSeconds(long pid) {
+        return sumOverTree(pid, ProcessStats::ownGcSeconds);
+    }
+
+    private static double ownGcSeconds(long pid) {
         try {
             Process jstat = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstat").toString(), "-gc",
                     Long.toString(pid)).redirectErrorStream(true).start();
@@ -64,12 +77,26 @@ final class ProcessStats {
 
     /** Resident set size now, in MiB; NaN when unknown. */
     static double rssMiB(long pid) {
-        return statusKiB(pid, "VmRSS:") / 1024.0;
+        return sumOverTree(pid, process -> statusKiB(process, "VmRSS:") / 1024.0);
     }
 
-    /** Peak resident set size since the process started, in MiB; NaN when unknown. */
+    /** Peak resident set size since the process started, in MiB (the sum of each process's peak); NaN when unknown. */
     static double peakRssMiB(long pid) {
-        return statusKiB(pid, "VmHWM:") / 1024.0;
+        return sumOverTree(pid, process -> statusKiB(process, "VmHWM:") / 1024.0);
+    }
+
+    /** The figure of the process plus those of its descendants that have one; NaN when the process has none. */
+    private static double sumOverTree(long pid, ToDoubleFunction<Long> figure) {
+        double sum = figure.applyAsDouble(pid);
+        List<Long> descendants = ProcessHandle.of(pid).stream().flatMap(ProcessHandle::descendants).map(ProcessHandle::pid)
+                .toList();
+        for (long descendant : descendants) {
+            double value = figure.applyAsDouble(descendant);
+            if (!Double.isNaN(value)) {
+                sum = Double.isNaN(sum) ? value : sum + value;
+            }
+        }
+        return sum;
     }
 
     static long clockTicks() {

@@ -69,8 +69,9 @@ final class ReplicatorProcess implements AutoCloseable {
         return process.isAlive() ? "running" : "exited with code " + process.exitValue();
     }
 
-    /** SIGKILL, as in a crash; waits until the process is gone. */
+    /** SIGKILL, as in a crash, of the process and of the JVM it runs the replicator in, if any; waits until it is gone. */
     void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         try {
             process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -48,8 +48,10 @@ public final class ReplicatorProgram implements AutoCloseable {
     private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly),
-                "replicator-program-cleanup"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(process -> {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }), "replicator-program-cleanup"));
     }
 
     private final Path directory;
@@ -95,6 +97,7 @@ public final class ReplicatorProgram implements AutoCloseable {
         return directory;
     }
 
+    /** The process started: with no heap option among the JVM options, the launcher of the JVM that replicates. */
     public synchronized long pid() {
         return process.pid();
     }
@@ -108,11 +111,15 @@ public final class ReplicatorProgram implements AutoCloseable {
         return starts;
     }
 
-    /** SIGKILL, as in a crash: nothing is acknowledged, closed or flushed. Waits until the process is gone. */
+    /**
+     * SIGKILL, as in a crash: nothing is acknowledged, closed or flushed. Started with no heap option,
+     * the program runs in a child JVM, which is killed first. Waits until the process is gone.
+     */
     public synchronized void kill() {
         if (process == null) {
             return;
         }
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         waitForExit();
     }
