@@ -29,9 +29,11 @@ import java.util.concurrent.CompletableFuture;
  * which {@value #MQTT3_QOS2_IN_FLIGHT} QoS 2) wait for their acknowledgement; the rest wait here,
  * without a bound (the caller limits what it has in flight). A QoS 0 publish completes once
  * written, a QoS 1 one at its PUBACK, a QoS 2 one at its PUBCOMP; an MQTT 5 refusal (reason code
- * 0x80 or above) fails it with {@link PublishRefusedException}. A connection that ends keeps what is unacknowledged: the next one
- * sends it again first, in order, as a resent PUBLISH (DUP) or PUBREL when the broker kept the
- * session, as new publishes when it did not.
+ * 0x80 or above) fails it with {@link PublishRefusedException}. A connection that ends keeps what
+ * is unacknowledged: the next one sends it again first, in order, as a resent PUBLISH (DUP) or
+ * PUBREL when the broker kept the session, as new publishes when it did not, and no more at a time
+ * than the broker's Receive Maximum on that connection, which may be lower than before (Mosquitto
+ * refuses a publish beyond it with QUOTA_EXCEEDED).
  * <p>
  * <b>Threads.</b> {@link #submit} from any thread; the rest on the connection's event loop. One lock
  * guards the state: a channel's connections may be on different event loops over its life.
@@ -64,6 +66,8 @@ final class PublishSender {
         private boolean released;
         /** Lock: leaves {@link #order} at its head. */
         private boolean finished;
+        /** Lock: unacknowledged on an earlier connection, in {@link #resend} until this one has room for it. */
+        private boolean waitingToResend;
 
         Publish(BrokerMessage message, int qos) {
             this.message = message;
@@ -78,6 +82,15 @@ final class PublishSender {
     private final ArrayDeque<Publish> order = new ArrayDeque<>();
     /** Not yet written on the current connection, in publish order. */
     private final ArrayDeque<Publish> unsent = new ArrayDeque<>();
+    /**
+     * Unacknowledged on an earlier connection and beyond the current one's Receive Maximum, in
+     * publish order: sent again as acknowledgements make room, before anything {@link #unsent}.
+     */
+    private final ArrayDeque<Publish> resend = new ArrayDeque<>();
+    /** Of {@link #resend}, those still waiting (not finished meanwhile). */
+    private int waitingToResend;
+    /** Whether the current connection's broker kept the session: resent publishes carry DUP. */
+    private boolean sessionPresent;
     /** The unacknowledged, by packet identifier (a map, not an array: most channels have few in flight). */
     private final IntObjectHashMap<Publish> byPacketId = new IntObjectHashMap<>();
     private int unacknowledged;
@@ -108,25 +121,38 @@ final class PublishSender {
     }
 
     /**
-     * A connection is up, with its receiver in the pipeline: sends again what is unacknowledged,
-     * then what waits. On its event loop, before it reads anything more.
+     * A connection is up, with its receiver in the pipeline: sends again what is unacknowledged, as
+     * far as the broker's Receive Maximum allows (a broker may come back with a lower one), then what
+     * waits. On its event loop, before it reads anything more.
      */
-    void connected(PublishReceiver connectionReceiver, boolean sessionPresent, int brokerReceiveMaximum) {
+    void connected(PublishReceiver connectionReceiver, boolean brokerKeptSession, int brokerReceiveMaximum) {
         synchronized (lock) {
             context = connectionReceiver.context();
             receiver = connectionReceiver;
+            sessionPresent = brokerKeptSession;
             sendMaximum = Math.max(1, Math.min(brokerReceiveMaximum, MAX_PACKET_ID));
+            resend.clear();
+            waitingToResend = 0;
+            int inFlight = 0;
             ByteBuf out = null;
             for (Publish publish : order) {
+                publish.waitingToResend = false;
                 if (publish.finished || publish.packetId == 0) {
                     continue;
                 }
                 if (publish.released && sessionPresent) {
-                    out = writePubRel(out, publish.packetId);
+                    out = writePubRel(out, publish.packetId); // PUBREL takes no room, but counts here to be safe
+                } else if (inFlight >= sendMaximum) {
+                    publish.released = false;
+                    publish.waitingToResend = true;
+                    resend.add(publish);
+                    waitingToResend++;
+                    continue;
                 } else {
                     publish.released = false;
                     out = encode(out, publish, sessionPresent);
                 }
+                inFlight++;
                 out = writeIfFull(out);
             }
             if (out != null) {
@@ -221,6 +247,8 @@ final class PublishSender {
             failed = new ArrayList<>(order);
             order.clear();
             unsent.clear();
+            resend.clear();
+            waitingToResend = 0;
             byPacketId.clear();
             for (Publish publish : failed) {
                 publish.finished = true;
@@ -242,10 +270,12 @@ final class PublishSender {
         if (publish.qos == 2) {
             unacknowledgedQos2--;
         }
-        trimFinished();
-        if (!unsent.isEmpty()) {
-            scheduleDrain();
+        if (publish.waitingToResend) {
+            publish.waitingToResend = false;
+            waitingToResend--;
         }
+        trimFinished();
+        scheduleDrain();
     }
 
     private void finish(Publish publish, String refusal) {
@@ -264,7 +294,7 @@ final class PublishSender {
 
     /** Lock held. One drain task at a time on the connection's event loop. */
     private void scheduleDrain() {
-        if (context != null && !drainScheduled && !unsent.isEmpty()) {
+        if (context != null && !drainScheduled && (!unsent.isEmpty() || waitingToResend > 0)) {
             drainScheduled = true;
             context.executor().execute(drainTask);
         }
@@ -282,6 +312,16 @@ final class PublishSender {
             boolean wrote = false;
             boolean expectAcknowledgements = false;
             Publish publish;
+            while (waitingToResend > 0 && unacknowledged - waitingToResend < sendMaximum) {
+                publish = resend.poll();
+                if (publish.waitingToResend) {
+                    publish.waitingToResend = false;
+                    waitingToResend--;
+                    batch = writeIfFull(encode(batch, publish, sessionPresent));
+                    wrote = true;
+                    expectAcknowledgements = true;
+                }
+            }
             while ((publish = unsent.peek()) != null && mayWrite(publish)) {
                 unsent.poll();
                 if (publish.finished) {

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -89,6 +90,41 @@ class PublishSenderTest {
             assertThat(subscriber.received().stream().map(Received::topic).distinct()).hasSize(200);
             assertThat(broker.log()).doesNotContain("receive maximum", "Receive Maximum");
             assertThat(broker.countInLog("as bounded (")).as("connections of the channel").isEqualTo(1);
+        }
+    }
+
+    /**
+     * A broker that comes back with a lower Receive Maximum, while more publishes than that wait for
+     * their acknowledgement in the session: they are sent again no more than it allows at a time, and
+     * QoS 2 arrives exactly once. Sent all at once, Mosquitto refuses the ones beyond its limit.
+     */
+    @Test
+    void unacknowledgedPublishesAreSentAgainWithinAReceiveMaximumLoweredMeanwhile() {
+        try (MosquittoBroker broker = MosquittoBroker.builder().name("lowered").persistence(true)
+                .config("max_inflight_messages 100").start();
+                TcpProxy proxy = TcpProxy.start(broker.port());
+                BrokerChannel channel = new BrokerChannel(TestSettings.of(proxy.url()).protocolVersion(5)
+                        .clientId("lowered").persistentSession().reconnectDelay(Duration.ofMillis(100)).build(), List.of())) {
+            channel.start();
+            await().atMost(BOUND).until(() -> channel.state() == ConnectionState.CONNECTED);
+
+            proxy.blackhole();
+            List<CompletableFuture<Void>> published = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                published.add(channel.publish(new BrokerMessage("l/" + i, ("m" + i).getBytes(StandardCharsets.UTF_8), 2, false))
+                        .toCompletableFuture());
+            }
+            await().during(Duration.ofMillis(300)).atMost(BOUND).until(() -> published.stream().noneMatch(CompletableFuture::isDone));
+            broker.restartWith("max_inflight_messages 10");
+            try (TestMqttClient subscriber = TestMqttClient.connect(broker.port()).subscribe("l/#", 2)) {
+                proxy.heal();
+
+                assertThat(CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))).succeedsWithin(BOUND);
+                await().atMost(BOUND).until(() -> subscriber.received().size() >= 300);
+                await().during(Duration.ofMillis(500)).atMost(BOUND).until(() -> subscriber.received().size() == 300);
+                assertThat(subscriber.received().stream().map(Received::topic).distinct()).as("each once").hasSize(300);
+                assertThat(broker.countInLog("as lowered (")).as("connections of the channel after the first").isEqualTo(2);
+            }
         }
     }
 

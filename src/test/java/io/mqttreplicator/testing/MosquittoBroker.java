@@ -57,7 +57,7 @@ public final class MosquittoBroker implements TestBroker {
     private final Path configFile;
     private final Path logFile;
     private final Path outputFile;
-    private final List<String> configLines;
+    private List<String> configLines;
     private final List<String> tlsListenerLines;
     private int port;
     private int tlsPort;
@@ -181,6 +181,17 @@ public final class MosquittoBroker implements TestBroker {
     public synchronized void restart() {
         stop();
         launch();
+    }
+
+    /**
+     * {@link #restart()} with these configuration lines from now on, after the others (for an option
+     * given twice, Mosquitto takes the later), as when an operator changes the broker's settings.
+     */
+    public synchronized void restartWith(String... lines) {
+        List<String> changed = new ArrayList<>(configLines);
+        changed.addAll(List.of(lines));
+        configLines = List.copyOf(changed);
+        restart();
     }
 
     @Override
