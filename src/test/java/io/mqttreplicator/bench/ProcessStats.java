@@ -7,11 +7,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
 
 /**
- * CPU time and memory of a running process and its children, read from {@code /proc} (Linux): the
- * replicator started with no heap option runs in a child JVM of the one started (the launcher), and
- * a user pays for both.
+ * CPU time and memory of a running process and its descendants, read from {@code /proc} (Linux):
+ * the replicator started with no heap option runs in a child JVM of the one started (the launcher),
+ * and a user pays for both. The benchmark's own JVM counts alone: its children (brokers, replicators)
+ * are measured apart.
  */
 final class ProcessStats {
 
@@ -85,18 +87,25 @@ final class ProcessStats {
         return sumOverTree(pid, process -> statusKiB(process, "VmHWM:") / 1024.0);
     }
 
-    /** The figure of the process plus those of its descendants that have one; NaN when the process has none. */
+    /** The figure of each process {@link #measured} that has one, added up; NaN when none has. */
     private static double sumOverTree(long pid, ToDoubleFunction<Long> figure) {
-        double sum = figure.applyAsDouble(pid);
-        List<Long> descendants = ProcessHandle.of(pid).stream().flatMap(ProcessHandle::descendants).map(ProcessHandle::pid)
-                .toList();
-        for (long descendant : descendants) {
-            double value = figure.applyAsDouble(descendant);
+        double sum = Double.NaN;
+        for (long process : measured(pid)) {
+            double value = figure.applyAsDouble(process);
             if (!Double.isNaN(value)) {
                 sum = Double.isNaN(sum) ? value : sum + value;
             }
         }
         return sum;
+    }
+
+    /** The process and its descendants, or this JVM alone. */
+    static List<Long> measured(long pid) {
+        if (pid == ProcessHandle.current().pid()) {
+            return List.of(pid);
+        }
+        return Stream.concat(Stream.of(pid), ProcessHandle.of(pid).stream().flatMap(ProcessHandle::descendants)
+                .map(ProcessHandle::pid)).toList();
     }
 
     static long clockTicks() {
