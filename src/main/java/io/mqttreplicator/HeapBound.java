@@ -7,10 +7,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The heap of a replicator started with no heap option. The JVM would bound it at a quarter of the
- * machine's memory and let it grow towards that (882 MiB of RSS after a stream load on a 24 GiB
- * machine), while the replicator needs about 256 MiB. A JVM cannot lower its own bound, so the
- * program runs itself once more in a child JVM with {@link #DEFAULT_HEAP}, the serial collector and
- * C1 only, and waits for it: the container image's choices for its 512 MiB limit. Any heap option, in the command or in
+ * machine's memory (6 GiB on a 24 GiB machine) and let it grow towards that, while the replicator
+ * needs about 256 MiB. A JVM cannot lower its own bound, so the program runs itself once more in a
+ * child JVM with {@link #DEFAULT_HEAP}, the serial collector and C1 only, and waits for it: the
+ * container image's choices for its 512 MiB limit. Any heap option, in the command or in
  * JDK_JAVA_OPTIONS or JAVA_TOOL_OPTIONS, is taken as the user's choice and left alone, and so is a
  * JVM whose own bound is small already (a small container).
  */
