@@ -92,7 +92,6 @@ class StandaloneProcessIT {
                     "MQTTREP_MODE_events", "stream",
                     "KUBERNETES_SERVICE_HOST", "127.0.0.1",
                     "KUBERNETES_SERVICE_PORT", String.valueOf(kubernetesApi.getLocalPort()),
-                    "QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", "http://127.0.0.1:" + kubernetesApi.getLocalPort(),
                     "QUARKUS_HTTP_HOST", "127.0.0.1",
                     "QUARKUS_HTTP_PORT", String.valueOf(httpPort)));
             try {
@@ -113,7 +112,10 @@ class StandaloneProcessIT {
                 process.destroy();
                 assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("SIGTERM stops it").isTrue();
             }
-            assertThat(Files.readString(directory.resolve("stdout"), StandardCharsets.UTF_8)).contains("Starting replication standalone");
+            String stdout = Files.readString(directory.resolve("stdout"), StandardCharsets.UTF_8);
+            assertThat(stdout).contains("Starting replication standalone");
+            assertThat(stdout.lines().filter(line -> line.contains(" WARN ") || line.contains(" ERROR ")))
+                    .as("warnings and errors of a run without problems").isEmpty();
         }
     }
 
