@@ -92,7 +92,7 @@ final class PublishSender {
     /** Whether the current connection's broker kept the session: resent publishes carry DUP. */
     private boolean sessionPresent;
     /** The unacknowledged, by packet identifier (a map, not an array: most channels have few in flight). */
-    private final IntObjectHashMap<Publish> byPacketId = new IntObjectHashMap<>();
+    private final ByPacketId byPacketId = new ByPacketId();
     private int unacknowledged;
     /** Of {@link #unacknowledged}, QoS 2 ones. */
     private int unacknowledgedQos2;
@@ -421,6 +421,48 @@ final class PublishSender {
         ByteBuf buffer = out != null ? out : context.alloc().ioBuffer(PublishReceiver.ACKNOWLEDGEMENT_BYTES);
         PublishReceiver.writeAcknowledgement(buffer, PUBREL, packetId);
         return buffer;
+    }
+
+    /**
+     * Publishes by packet identifier. Netty's map places a key by its low bits and, on removal, moves
+     * back the run of entries that follows it: identifiers given out in sequence made one run as long
+     * as the publishes in flight, which every acknowledgement walked (15 % of the replicator's CPU in
+     * the state sync, with 4,096 in flight). Mixed first (MurmurHash3's finalizer, one to one),
+     * they spread over the table.
+     */
+    static final class ByPacketId {
+        private final IntObjectHashMap<Publish> map = new IntObjectHashMap<>();
+
+        Publish get(int packetId) {
+            return map.get(mix(packetId));
+        }
+
+        boolean containsKey(int packetId) {
+            return map.containsKey(mix(packetId));
+        }
+
+        void put(int packetId, Publish publish) {
+            map.put(mix(packetId), publish);
+        }
+
+        void remove(int packetId) {
+            map.remove(mix(packetId));
+        }
+
+        void clear() {
+            map.clear();
+        }
+
+        /** One to one: distinct identifiers stay distinct keys. */
+        static int mix(int key) {
+            int h = key;
+            h ^= h >>> 16;
+            h *= 0x85EBCA6B;
+            h ^= h >>> 13;
+            h *= 0xC2B2AE35;
+            h ^= h >>> 16;
+            return h;
+        }
     }
 
     static int variableByteIntegerBytes(int value) {
