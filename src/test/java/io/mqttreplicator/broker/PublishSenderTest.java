@@ -123,7 +123,8 @@ class PublishSenderTest {
                 await().atMost(BOUND).until(() -> subscriber.received().size() >= 300);
                 await().during(Duration.ofMillis(500)).atMost(BOUND).until(() -> subscriber.received().size() == 300);
                 assertThat(subscriber.received().stream().map(Received::topic).distinct()).as("each once").hasSize(300);
-                assertThat(broker.countInLog("as lowered (")).as("connections of the channel: the first, and one after the restart").isEqualTo(2);
+                assertThat(broker.countInLog("as lowered ("))
+                        .as("connections of the channel: the first, and one after the restart").isEqualTo(2);
             }
         }
     }
