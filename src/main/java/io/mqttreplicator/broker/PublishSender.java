@@ -322,7 +322,8 @@ final class PublishSender {
                     expectAcknowledgements = true;
                 }
             }
-            while ((publish = unsent.peek()) != null && mayWrite(publish)) {
+            // nothing new before what waits to be sent again, not even QoS 0: in publish order
+            while (waitingToResend == 0 && (publish = unsent.peek()) != null && mayWrite(publish)) {
                 unsent.poll();
                 if (publish.finished) {
                     continue;
