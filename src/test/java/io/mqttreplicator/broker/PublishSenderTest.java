@@ -130,6 +130,45 @@ class PublishSenderTest {
     }
 
     /**
+     * Nothing overtakes what waits to be sent again for room under a lowered Receive Maximum, not
+     * even a QoS 0 publish, which needs no room: made while the connection was down, it arrives last.
+     */
+    @Test
+    void aQos0PublishDoesNotOvertakeWhatWaitsToBeSentAgain() {
+        try (MosquittoBroker broker = MosquittoBroker.builder().name("order").persistence(true)
+                .config("max_inflight_messages 100").start();
+                TcpProxy proxy = TcpProxy.start(broker.port());
+                BrokerChannel channel = new BrokerChannel(TestSettings.of(proxy.url()).protocolVersion(5)
+                        .clientId("order").persistentSession().reconnectDelay(Duration.ofSeconds(2)).build(), List.of())) {
+            channel.start();
+            await().atMost(BOUND).until(() -> channel.state() == ConnectionState.CONNECTED);
+
+            proxy.blackhole();
+            List<CompletableFuture<Void>> published = new ArrayList<>();
+            for (int i = 0; i < 100; i++) { // as many as the broker takes in flight: all written
+                // QoS 1: Mosquitto hands a QoS 2 message on at its PUBREL, after a QoS 0 one sent before that
+                published.add(channel.publish(new BrokerMessage("o/" + i, ("m" + i).getBytes(StandardCharsets.UTF_8), 1, false))
+                        .toCompletableFuture());
+            }
+            await().during(Duration.ofMillis(300)).atMost(BOUND).until(() -> published.stream().noneMatch(CompletableFuture::isDone));
+            broker.restartWith("max_inflight_messages 10");
+            // at QoS 0, which the broker hands on as it arrives: its in-flight limit of 10 holds back QoS 1 and 2 only
+            try (TestMqttClient subscriber = TestMqttClient.connect(broker.port()).subscribe("o/#", 0)) {
+                proxy.heal();
+                await().atMost(BOUND).until(() -> channel.state() != ConnectionState.CONNECTED);
+                published.add(channel.publish(new BrokerMessage("o/last", "last".getBytes(StandardCharsets.UTF_8), 0, false))
+                        .toCompletableFuture());
+
+                assertThat(CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))).succeedsWithin(BOUND);
+                await().atMost(BOUND).until(() -> subscriber.received().size() >= 101);
+                List<String> topics = subscriber.received().stream().map(Received::topic).toList();
+                assertThat(topics).as("each once").doesNotHaveDuplicates().hasSize(101);
+                assertThat(topics.get(100)).as("the QoS 0 publish, made last").isEqualTo("o/last");
+            }
+        }
+    }
+
+    /**
      * Publishes unacknowledged when the connection ends are sent again on the next one: QoS 2 arrives
      * exactly once (the broker kept the session and its identifiers), QoS 1 at least once.
      */
