@@ -78,6 +78,12 @@ class ReplicatorImageIT {
     void replicatesBothWaysHardenedAsTheDeploymentRunsItWithinItsMemoryLimit() throws Exception {
         try (TestMqttClient clientA = TestMqttClient.connect(portA).subscribe("events/#", 1);
                 TestMqttClient clientB = TestMqttClient.connect(portB).subscribe("events/#", 1)) {
+            // ready means the replication is applied, not yet subscribed: what came before that is not replicated
+            await().atMost(ARRIVAL).pollInterval(Duration.ofMillis(250)).until(() -> {
+                clientA.publish("events/probe-a", "probe", 1, false);
+                clientB.publish("events/probe-b", "probe", 1, false);
+                return !clientB.received("events/probe-a").isEmpty() && !clientA.received("events/probe-b").isEmpty();
+            });
             for (int i = 0; i < MESSAGES; i++) {
                 clientA.publish("events/from-a/" + i, "a-" + i, 1, false);
                 clientB.publish("events/from-b/" + i, "b-" + i, 1, false);
