@@ -113,11 +113,12 @@ final class LoadRun {
                               LoadGenerator generator, double readySeconds) {
         Map<String, Long> pids = new LinkedHashMap<>(setup.measuredProcesses());
         pids.put("bench", ProcessHandle.current().pid()); // the publisher and the receiver
+        Map<String, List<Long>> processes = ProcessStats.trees(pids);
         int backlog = load.isState() ? options.stateBacklog() : options.backlog();
         long deadline = System.nanoTime() + options.runTimeout().toNanos();
         long replicator = setup.replicatorPid().orElse(-1);
         double gcBefore = replicator < 0 || !"R".equals(setup.name()) ? Double.NaN : ProcessStats.gcSeconds(replicator);
-        Map<String, Double> cpuBefore = ProcessStats.cpuSeconds(pids);
+        Map<String, Double> cpuBefore = ProcessStats.cpuSeconds(processes);
         Map<String, Double> cpuAtLastArrival = cpuBefore;
 
         ExecutorService publisherThread = Executors.newSingleThreadExecutor(r -> {
@@ -139,7 +140,7 @@ final class LoadRun {
                 if (count != lastCount) {
                     lastCount = count;
                     lastChange = now;
-                    cpuAtLastArrival = ProcessStats.cpuSeconds(pids);
+                    cpuAtLastArrival = ProcessStats.cpuSeconds(processes);
                 }
                 if (publishing.isDone()) {
                     publishedAt = publishedAt == 0 ? now : publishedAt;

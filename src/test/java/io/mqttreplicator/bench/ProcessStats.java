@@ -22,11 +22,6 @@ final class ProcessStats {
     private ProcessStats() {
     }
 
-    /** utime + stime in seconds, or NaN when the process is gone. */
-    static double cpuSeconds(long pid) {
-        return sumOverTree(pid, ProcessStats::ownCpuSeconds);
-    }
-
     private static double ownCpuSeconds(long pid) {
         try {
             return cpuSeconds(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
@@ -44,9 +39,21 @@ final class ProcessStats {
         return (utime + stime) / (double) CLOCK_TICKS;
     }
 
-    static Map<String, Double> cpuSeconds(Map<String, Long> pids) {
+    /**
+     * Each named process with its descendants ({@link #measured}), found once. Finding descendants walks all of
+     * {@code /proc}: done at every poll of a run, it cost the benchmark's JVM milliseconds of CPU each time, and the
+     * processes it measured were held up by it.
+     */
+    static Map<String, List<Long>> trees(Map<String, Long> pids) {
+        Map<String, List<Long>> trees = new LinkedHashMap<>();
+        pids.forEach((name, pid) -> trees.put(name, measured(pid)));
+        return trees;
+    }
+
+    /** utime + stime in seconds of each named tree of {@link #trees}, NaN for a tree all gone. */
+    static Map<String, Double> cpuSeconds(Map<String, List<Long>> trees) {
         Map<String, Double> seconds = new LinkedHashMap<>();
-        pids.forEach((name, pid) -> seconds.put(name, cpuSeconds(pid)));
+        trees.forEach((name, processes) -> seconds.put(name, sum(processes, ProcessStats::ownCpuSeconds)));
         return seconds;
     }
 
@@ -89,8 +96,12 @@ final class ProcessStats {
 
     /** The figure of each process {@link #measured} that has one, added up; NaN when none has. */
     private static double sumOverTree(long pid, ToDoubleFunction<Long> figure) {
+        return sum(measured(pid), figure);
+    }
+
+    private static double sum(List<Long> processes, ToDoubleFunction<Long> figure) {
         double sum = Double.NaN;
-        for (long process : measured(pid)) {
+        for (long process : processes) {
             double value = figure.applyAsDouble(process);
             if (!Double.isNaN(value)) {
                 sum = Double.isNaN(sum) ? value : sum + value;

@@ -1,10 +1,12 @@
 package io.mqttreplicator.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -23,11 +25,15 @@ class ProcessStatsTest {
             assertThat(ProcessStats.measured(ProcessHandle.current().pid()))
                     .as("this JVM, without the processes it started").containsExactly(ProcessHandle.current().pid());
             assertThat(ProcessStats.rssMiB(parent.pid())).isGreaterThan(ProcessStats.rssMiB(child.pid()));
+            Map<String, List<Long>> trees = ProcessStats.trees(Map.of("parent", parent.pid()));
+            assertThat(trees).containsExactly(entry("parent", List.of(parent.pid(), child.pid())));
+            assertThat(ProcessStats.cpuSeconds(trees).get("parent")).isNotNaN().isGreaterThanOrEqualTo(0.0);
         } finally {
             parent.descendants().forEach(ProcessHandle::destroyForcibly);
             parent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         assertThat(ProcessStats.measured(parent.pid())).as("a process gone").isEqualTo(List.of(parent.pid()));
         assertThat(ProcessStats.rssMiB(parent.pid())).isNaN();
+        assertThat(ProcessStats.cpuSeconds(Map.of("gone", List.of(parent.pid()))).get("gone")).as("a tree all gone").isNaN();
     }
 }

@@ -73,7 +73,8 @@ public final class ScaleOutBenchmark {
                 for (int i = 0; i < programs.size(); i++) {
                     pids.put("instance " + (i + 1), programs.get(i).pid());
                 }
-                Map<String, Double> before = ProcessStats.cpuSeconds(pids);
+                Map<String, List<Long>> processes = ProcessStats.trees(pids);
+                Map<String, Double> before = ProcessStats.cpuSeconds(processes);
                 List<Double> forwardedBefore = forwarded(programs);
                 long start = System.nanoTime();
                 long lastArrival = start;
@@ -90,7 +91,7 @@ public final class ScaleOutBenchmark {
                         Sleep.millis(20);
                     }
                 }
-                Map<String, Double> after = ProcessStats.cpuSeconds(pids);
+                Map<String, Double> after = ProcessStats.cpuSeconds(processes);
                 List<Double> forwardedAfter = forwarded(programs);
                 double cpu = 0;
                 for (String name : pids.keySet()) {
