@@ -41,8 +41,7 @@ final class ProcessStats {
 
     /**
      * Each named process with its descendants ({@link #measured}), found once. Finding descendants walks all of
-     * {@code /proc}: done at every poll of a run, it cost the benchmark's JVM milliseconds of CPU each time, and the
-     * processes it measured were held up by it.
+     * {@code /proc}, milliseconds of CPU: at every poll of a run, it would take them from the processes measured.
      */
     static Map<String, List<Long>> trees(Map<String, Long> pids) {
         Map<String, List<Long>> trees = new LinkedHashMap<>();
