@@ -46,15 +46,17 @@ class BrokerChannelFlowControlTest {
     }
 
     /**
-     * Also: a connection that does not read outlives several keep-alive intervals (1 s here), since
-     * the client's PINGREQ is answered while reading is paused.
+     * Also: a connection that does not read outlives the broker's keep-alive timeout (1.5 times the
+     * keep-alive, 3 s here), since the client's PINGREQ is answered while reading is paused. (With a
+     * keep-alive of 1 s, a half-second stall of a loaded build machine was enough for Mosquitto to
+     * close the connection.)
      */
     @Test
     void readingStopsAtTheWindowAndGoesOnAsMessagesAreAcknowledged() {
         int messages = PublishReceiver.WINDOW + 20_000;
         MosquittoBroker broker = closing(MosquittoBroker.builder().name("window")
                 .config("max_queued_messages " + messages * 2, "max_inflight_messages 0").start());
-        BrokerChannel channel = channel(broker, "window", Duration.ofSeconds(1));
+        BrokerChannel channel = channel(broker, "window", Duration.ofSeconds(2));
         List<ConnectionEvent> ends = new CopyOnWriteArrayList<>();
         channel.addStateListener(event -> event.ended().ifPresent(origin -> ends.add(event)));
         InboundRecorder inbound = InboundRecorder.manual(channel, Long.MAX_VALUE);

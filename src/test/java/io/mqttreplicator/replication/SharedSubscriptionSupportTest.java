@@ -32,13 +32,17 @@ class SharedSubscriptionSupportTest {
     private static final int MESSAGES = 40;
     private static final String WARM_UP = "probe/warm-up/";
 
-    /** What each broker does, as docs/scale-out.md says. */
-    private static final Map<String, String> DOCUMENTED = Map.of(
-            "mosquitto", "splits",
-            "hivemq", "splits",
-            "moquette", "no MQTT 5",
-            "artemis", "splits",
-            "rabbitmq", "no MQTT 5");
+    /**
+     * What each broker does, as docs/scale-out.md says. HiveMQ CE gives each message to one member,
+     * but unevenly: 24/16, 35/5, and once all 40 to one member, after 5 s of warm-up messages of
+     * which the other got none.
+     */
+    private static final Map<String, List<String>> DOCUMENTED = Map.of(
+            "mosquitto", List.of("splits"),
+            "hivemq", List.of("splits", "one member gets all"),
+            "moquette", List.of("no MQTT 5"),
+            "artemis", List.of("splits"),
+            "rabbitmq", List.of("no MQTT 5"));
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"mosquitto", "hivemq", "moquette", "artemis", "rabbitmq"})
@@ -46,7 +50,7 @@ class SharedSubscriptionSupportTest {
         try (TestBroker broker = start(kind)) {
             String found = probe(broker.port());
             System.out.printf("Shared subscription on %s: %s%n", kind, found);
-            assertThat(found).startsWith(DOCUMENTED.get(kind));
+            assertThat(DOCUMENTED.get(kind)).as("documented for %s, found: %s", kind, found).anyMatch(found::startsWith);
         }
     }
 
